@@ -1,0 +1,81 @@
+"""Vectorized safeguarded Newton root finding (Newton steps inside a shrinking bracket).
+
+Used for every iterative estimator (ML, REML, PM, PMM) and for the Q-profile interval, one
+root per analysis, all analyses at once. The method is ``rtsafe`` (Press et al. 2007,
+Numerical Recipes, 3rd ed., section 9.4): a Newton step is taken when it stays inside the
+bracket and shrinks the step fast enough, a bisection step otherwise, so convergence is
+guaranteed once a sign change is bracketed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+__all__ = ["XTOL", "bracketed_newton"]
+
+#: convergence tolerance on the root, relative to ``1 + |x|``
+XTOL = 1e-12
+MAXITER = 500
+
+
+def bracketed_newton(
+    fun: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    lo: np.ndarray,
+    hi: np.ndarray,
+    x0: np.ndarray | None = None,
+    *,
+    xtol: float = XTOL,
+    maxiter: int = MAXITER,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Find ``x`` in ``[lo, hi]`` with ``fun(x)[0] == 0`` where ``f(lo) > 0 > f(hi)``.
+
+    Parameters
+    ----------
+    fun
+        Maps ``x`` (shape ``(B,)``) to ``(f, df/dx)``, each of shape ``(B,)``.
+    lo, hi
+        Brackets with ``f(lo) > 0`` and ``f(hi) < 0`` (the function may be non-monotone
+        inside; a root of the bracket is returned).
+    x0
+        Starting values (clipped into the bracket); the midpoint when omitted.
+
+    Returns
+    -------
+    x, converged, iterations
+        Roots, a boolean flag per analysis, and the number of iterations used.
+    """
+    lo = np.array(lo, dtype=float, copy=True)
+    hi = np.array(hi, dtype=float, copy=True)
+    x = 0.5 * (lo + hi) if x0 is None else np.clip(np.asarray(x0, dtype=float), lo, hi)
+    step_old = hi - lo
+    done = np.zeros(x.shape, dtype=bool)
+    iterations = np.zeros(x.shape, dtype=int)
+    for _ in range(maxiter):
+        f, fp = fun(x)
+        done |= f == 0
+        positive = f > 0
+        lo = np.where(positive & ~done, x, lo)
+        hi = np.where(~positive & ~done, x, hi)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = x - f / fp
+            ok = (
+                np.isfinite(newton)
+                & (newton > lo)
+                & (newton < hi)
+                & (np.abs(2.0 * f) <= np.abs(step_old * fp))
+            )
+        x_new = np.where(ok, newton, 0.5 * (lo + hi))
+        step = np.abs(x_new - x)
+        x_new = np.where(done, x, x_new)
+        iterations += ~done
+        step_old = np.where(done, step_old, step)
+        converged_now = (step <= xtol * (1.0 + np.abs(x_new))) | (
+            (hi - lo) <= xtol * (1.0 + np.abs(x_new))
+        )
+        x = x_new
+        done |= converged_now
+        if done.all():
+            break
+    return x, done, iterations

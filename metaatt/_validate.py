@@ -1,0 +1,141 @@
+"""Input validation shared by every public function.
+
+Each checker raises :class:`metaatt.errors.MetaattError` (a ``ValueError``) whose message
+names the argument, the offending row or study, and the problem, so that bad input never
+reaches numpy and never turns into a silent NaN.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import MetaattError
+
+__all__ = [
+    "as_float_vector",
+    "check_choice",
+    "check_level",
+    "check_same_length",
+    "describe_row",
+    "first_bad",
+]
+
+
+def describe_row(index: int, labels: Sequence[Any] | None = None) -> str:
+    """Human-readable name of a row: ``"row 3 (study 'Aronson 1948')"``; 0-based ``index``."""
+    if labels is not None and index < len(labels):
+        label = labels[index]
+        if label is not None and str(label) != str(index + 1):
+            return f"row {index + 1} (study {str(label)!r})"
+    return f"row {index + 1}"
+
+
+def first_bad(mask: np.ndarray) -> int:
+    """Index of the first True entry of a boolean mask (the caller knows one exists)."""
+    return int(np.flatnonzero(mask)[0])
+
+
+def as_float_vector(
+    values: Any,
+    name: str,
+    *,
+    labels: Sequence[Any] | None = None,
+    allow_nan: bool = False,
+    allow_empty: bool = False,
+) -> np.ndarray:
+    """Convert ``values`` to a 1-D float64 array, or raise a :class:`MetaattError`.
+
+    Parameters
+    ----------
+    values
+        A scalar, sequence, numpy array or pandas Series of numbers.
+    name
+        The argument's name, used in error messages.
+    labels
+        Optional study labels used to name offending rows.
+    allow_nan
+        Accept NaN entries (missing values); infinities are always rejected.
+    allow_empty
+        Accept a vector of length 0.
+    """
+    if values is None:
+        raise MetaattError(f"{name}: a value is required, got None")
+    if isinstance(values, str):
+        raise MetaattError(f"{name}: expected numbers, got the string {values!r}")
+    if isinstance(values, pd.DataFrame):
+        raise MetaattError(f"{name}: expected a 1-D sequence of numbers, got a DataFrame")
+    if isinstance(values, pd.Series):
+        values = values.to_numpy(dtype=object if values.dtype == object else None)
+    arr = np.asarray(values)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.ndim != 1:
+        raise MetaattError(f"{name}: expected a 1-D sequence of numbers, got shape {arr.shape}")
+    if arr.dtype.kind not in "biuf":
+        try:
+            arr = np.array([np.nan if v is None or v is pd.NA else v for v in arr], dtype=float)
+        except (TypeError, ValueError):
+            bad = next(i for i, v in enumerate(values) if not _is_number_or_missing(v))
+            raise MetaattError(
+                f"{name}: {describe_row(bad, labels)} is {values[bad]!r}, which is not a number"
+            ) from None
+    arr = arr.astype(float, copy=True)
+    if arr.size == 0 and not allow_empty:
+        raise MetaattError(f"{name}: no values (length 0); at least one study is needed")
+    if np.isinf(arr).any():
+        i = first_bad(np.isinf(arr))
+        raise MetaattError(f"{name}: {describe_row(i, labels)} is infinite ({arr[i]})")
+    if not allow_nan and np.isnan(arr).any():
+        i = first_bad(np.isnan(arr))
+        raise MetaattError(f"{name}: {describe_row(i, labels)} is missing (NaN)")
+    return arr
+
+
+def _is_number_or_missing(value: Any) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return not isinstance(value, str)
+
+
+def check_same_length(**arrays: np.ndarray) -> int:
+    """Check that every named array has the same length and return it."""
+    lengths = {name: len(a) for name, a in arrays.items() if a is not None}
+    if len(set(lengths.values())) > 1:
+        detail = ", ".join(f"{name} has {n}" for name, n in lengths.items())
+        raise MetaattError(f"lengths differ: {detail}; one value per study is needed")
+    return next(iter(lengths.values()))
+
+
+def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``choices`` (exact match), else raise."""
+    choices = list(choices)
+    if isinstance(value, str) and value in choices:
+        return value
+    hint = ""
+    if isinstance(value, str):
+        close = difflib.get_close_matches(value, choices, n=1) or [
+            c for c in choices if c.lower() == value.lower()
+        ]
+        if close:
+            hint = f"; did you mean {close[0]!r}?"
+    raise MetaattError(f"{name}: unknown value {value!r}; choose one of {choices}{hint}")
+
+
+def check_level(level: Any, name: str = "level") -> float:
+    """A confidence level strictly between 0 and 1 (0.95, not 95)."""
+    try:
+        value = float(level)
+    except (TypeError, ValueError):
+        raise MetaattError(f"{name}: expected a number in (0, 1), got {level!r}") from None
+    if not 0.0 < value < 1.0:
+        raise MetaattError(f"{name}: must lie strictly between 0 and 1 (e.g. 0.95), got {level!r}")
+    return value
