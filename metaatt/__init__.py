@@ -30,7 +30,7 @@ _LAZY_ATTRIBUTES: dict[str, str] = {
     "pool": "metaatt.pooling",
     "PoolResult": "metaatt.results",
     "pool_batch": "metaatt.batch",
-    "escalc": "metaatt.effects.escalc",
+    "escalc": "metaatt.effects",
     "meta_regression": "metaatt.regression",
     "subgroup_analysis": "metaatt.subgroups",
     "permutation_test": "metaatt.permutation",
