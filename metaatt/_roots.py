@@ -9,6 +9,7 @@ guaranteed once a sign change is bracketed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -49,6 +50,8 @@ def bracketed_newton(
     lo = np.array(lo, dtype=float, copy=True)
     hi = np.array(hi, dtype=float, copy=True)
     x = 0.5 * (lo + hi) if x0 is None else np.clip(np.asarray(x0, dtype=float), lo, hi)
+    if x.shape == (1,):
+        return _scalar_newton(fun, float(lo[0]), float(hi[0]), float(x[0]), xtol, maxiter)
     step_old = hi - lo
     done = np.zeros(x.shape, dtype=bool)
     iterations = np.zeros(x.shape, dtype=int)
@@ -79,3 +82,53 @@ def bracketed_newton(
         if done.all():
             break
     return x, done, iterations
+
+
+def _as_float(value: np.ndarray | float) -> float:
+    return float(value[0]) if np.ndim(value) else float(value)
+
+
+def _scalar_newton(
+    fun: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    lo: float,
+    hi: float,
+    x: float,
+    xtol: float,
+    maxiter: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`bracketed_newton` for one analysis: the same steps, in Python floats.
+
+    Array bookkeeping costs far more than the arithmetic when there is one root, so the
+    bracket logic runs on floats (IEEE doubles, so every step is bitwise the same as the
+    array version); ``fun`` still receives and returns arrays of shape ``(1,)``.
+    """
+    step_old = hi - lo
+    done = False
+    iterations = 0
+    for _ in range(maxiter):
+        f, fp = fun(np.array([x]))
+        f, fp = _as_float(f), _as_float(fp)
+        done = f == 0
+        if not done:
+            if f > 0:
+                lo = x
+            else:
+                hi = x
+        try:
+            newton = x - f / fp
+        except (ZeroDivisionError, OverflowError):
+            newton = math.nan
+        ok = math.isfinite(newton) and lo < newton < hi and abs(2.0 * f) <= abs(step_old * fp)
+        x_new = newton if ok else 0.5 * (lo + hi)
+        step = abs(x_new - x)
+        if done:
+            x_new = x
+        else:
+            iterations += 1
+            step_old = step
+        tol = xtol * (1.0 + abs(x_new))
+        x = x_new
+        if done or step <= tol or (hi - lo) <= tol:
+            done = True
+            break
+    return np.array([x]), np.array([done]), np.array([iterations])
