@@ -20,8 +20,13 @@ random-effects model. Journal of Educational and Behavioral Statistics, 30(3), 2
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._intercept import InterceptSums
 
 __all__ = ["Design", "WLSFit", "wls"]
 
@@ -69,6 +74,23 @@ class Design:
         if tau2.ndim == 1:
             tau2 = tau2[:, None]
         return self.mask / (self.v + tau2)
+
+    @cached_property
+    def fe_fit(self) -> WLSFit:
+        """The inverse-variance (common-effect) fit, ``a = 1 / v``; computed once."""
+        return wls(self, self.mask / self.v)
+
+    @cached_property
+    def ols_fit(self) -> WLSFit:
+        """The unweighted (ordinary least squares) fit, ``a = 1``; computed once."""
+        return wls(self, self.mask.copy())
+
+    @cached_property
+    def intercept(self) -> InterceptSums:
+        """Power sums for the intercept-only fast path (only when ``X is None``)."""
+        from ._intercept import InterceptSums
+
+        return InterceptSums(self)
 
     def xtax(self, a: np.ndarray) -> np.ndarray:
         """``X' diag(a) X`` with shape ``(B, p, p)``."""

@@ -50,8 +50,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
+from ._qgen import q_equation, solve_q_equation
 from ._roots import bracketed_newton
 from ._wls import Design, WLSFit, wls
 from .errors import ConvergenceError
@@ -83,7 +84,7 @@ def _sigma(design: Design, tau2: np.ndarray) -> np.ndarray:
 
 
 def _fixed_effect_fit(design: Design) -> WLSFit:
-    return wls(design, design.mask / design.v)
+    return design.fe_fit
 
 
 def _generalized_q(design: Design, a: np.ndarray) -> Tau2Estimate:
@@ -187,7 +188,7 @@ def upper_bracket(
     name: str,
 ) -> np.ndarray:
     """A value ``hi`` with ``fun(hi) < 0`` for every active analysis (by doubling)."""
-    ols = wls(design, design.mask.copy())
+    ols = design.ols_fit
     scale = ols.q / np.maximum(design.df, 1) + (design.v * design.mask).max(axis=-1)
     hi = np.maximum(scale, 1e-8)
     for _ in range(1100):
@@ -199,21 +200,15 @@ def upper_bracket(
     raise ConvergenceError(f"method {name!r}: no upper bound found for tau2 (data overflow?)")
 
 
-def _q_equation(design: Design, target: np.ndarray) -> Callable:
-    def fun(tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        fit = wls(design, design.weights(tau2))
-        we = fit.a * fit.resid
-        return fit.q - target, -np.einsum("bk,bk->b", we, we)
-
-    return fun
-
-
 def q_profile_equation(design: Design, target: np.ndarray) -> Callable:
     """``Q_gen(tau2) - target`` and its derivative ``-y'PPy``, for root finding."""
-    return _q_equation(design, target)
+    return q_equation(design, target)
 
 
 def _reml_score(design: Design) -> Callable:
+    if design.X is None:
+        return design.intercept.reml_score
+
     def fun(tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         fit = wls(design, design.weights(tau2))
         we = fit.a * fit.resid  # P y
@@ -225,6 +220,9 @@ def _reml_score(design: Design) -> Callable:
 
 
 def _ml_score(design: Design) -> Callable:
+    if design.X is None:
+        return design.intercept.ml_score
+
     def fun(tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         fit = wls(design, design.weights(tau2))
         we = fit.a * fit.resid
@@ -254,6 +252,8 @@ def tau2_reml(design: Design, weights: np.ndarray | None = None) -> Tau2Estimate
     """Restricted maximum likelihood; SE from the expected information ``tr(PP) / 2``."""
 
     def se(tau2: np.ndarray) -> np.ndarray:
+        if design.X is None:
+            return np.sqrt(2.0 / design.intercept.trace_pp(tau2))
         fit = wls(design, design.weights(tau2))
         return np.sqrt(2.0 / fit.trace_psps(design.mask))
 
@@ -268,16 +268,27 @@ def _pm_se(design: Design) -> Callable:
     return se
 
 
+def _paule_mandel(design: Design, target: np.ndarray, name: str) -> Tau2Estimate:
+    # a positive root exactly where Q_gen(0) exceeds the target (and there is a residual df)
+    active = (design.df >= 1) & (design.fe_fit.q > target)
+    tau2, converged, iterations = solve_q_equation(design, target, active)
+    if not converged.all():
+        bad = int(np.flatnonzero(~converged)[0])
+        raise ConvergenceError(
+            f"method {name!r}: the tau2 estimating equation did not converge "
+            f"(analysis {bad + 1}, last value {tau2[bad]:.6g})"
+        )
+    return Tau2Estimate(tau2, _pm_se(design)(tau2), ~active, converged, iterations)
+
+
 def tau2_pm(design: Design, weights: np.ndarray | None = None) -> Tau2Estimate:
     """Paule-Mandel: the generalized Q statistic equals its expectation ``k - p``."""
-    target = design.df.astype(float)
-    return _iterative(design, _q_equation(design, target), "PM", _pm_se(design))
+    return _paule_mandel(design, design.df.astype(float), "PM")
 
 
 def tau2_pmm(design: Design, weights: np.ndarray | None = None) -> Tau2Estimate:
     """Median-unbiased Paule-Mandel: generalized Q equals the median of chi^2 with k - p df."""
-    target = stats.chi2.median(design.df)
-    return _iterative(design, _q_equation(design, target), "PMM", _pm_se(design))
+    return _paule_mandel(design, special.chdtri(design.df, 0.5), "PMM")
 
 
 def tau2_zero(design: Design, weights: np.ndarray | None = None) -> Tau2Estimate:
