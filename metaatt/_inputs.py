@@ -11,8 +11,11 @@ the result and announced with a :class:`~metaatt.errors.StudyExcludedWarning`.
 
 from __future__ import annotations
 
+import operator
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -30,20 +33,75 @@ _LABEL_COLUMNS = ("study", "label", "author")
 
 @dataclass(frozen=True)
 class EffectInputs:
-    """Validated effect sizes of the included studies, and the excluded ones with reasons."""
+    """Validated effect sizes of the included studies, and the excluded ones with reasons.
+
+    ``labels``, ``data`` and ``excluded`` are built on first access (pandas tables cost more
+    than a whole fit of a small meta-analysis) and then cached; they never change.
+    """
 
     yi: np.ndarray
     vi: np.ndarray
-    labels: tuple[str, ...]
-    data: pd.DataFrame  # included rows: every input column plus yi, vi
-    excluded: pd.DataFrame  # columns: study, row, reason
     included: np.ndarray  # boolean mask over the input rows
     measure: str | None
     synthetic: bool
+    row_labels: Sequence[str]  # labels of every input row
+    reasons: dict[int, str]  # input row (0-based) -> why it was excluded
+    source: pd.DataFrame | None  # the caller's table, if any
 
     @property
     def k(self) -> int:
         return len(self.yi)
+
+    @cached_property
+    def labels(self) -> tuple[str, ...]:
+        """Labels of the included studies."""
+        if self.included.all():
+            return tuple(self.row_labels)
+        return tuple(self.row_labels[i] for i in np.flatnonzero(self.included))
+
+    @cached_property
+    def excluded(self) -> pd.DataFrame:
+        """One row per excluded study: study, row (1-based), reason."""
+        rows = sorted(self.reasons)
+        return pd.DataFrame(
+            {
+                "study": [self.row_labels[i] for i in rows],
+                "row": np.array(rows, dtype=int) + 1,
+                "reason": [self.reasons[i] for i in rows],
+            }
+        )
+
+    @cached_property
+    def data(self) -> pd.DataFrame:
+        """The included rows: every input column plus ``yi``, ``vi`` (and ``study``)."""
+        included = self.included
+        if self.source is not None:
+            table = self.source.loc[included].copy() if not included.all() else self.source.copy()
+        else:
+            table = pd.DataFrame(index=range(int(included.sum())))
+        table["yi"] = self.yi
+        table["vi"] = self.vi
+        if "study" not in table.columns:
+            table.insert(0, "study", list(self.labels))
+        return table.reset_index(drop=True)
+
+
+class _NumberedLabels(Sequence[str]):
+    """The default labels ``Study 1``, ``Study 2``, ... without building them."""
+
+    def __init__(self, n: int) -> None:
+        self._n = n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [f"Study {i + 1}" for i in range(*index.indices(self._n))]
+        i = operator.index(index)
+        if not -self._n <= i < self._n:
+            raise IndexError(index)
+        return f"Study {i % self._n + 1}"
 
 
 def resolve_column(value: Any, name: str, data: pd.DataFrame | None) -> Any:
@@ -59,14 +117,14 @@ def resolve_column(value: Any, name: str, data: pd.DataFrame | None) -> Any:
     return value
 
 
-def _default_labels(data: pd.DataFrame | None, k: int) -> list[str]:
+def _default_labels(data: pd.DataFrame | None, k: int) -> Sequence[str]:
     if data is not None:
         for column in _LABEL_COLUMNS:
             if column in data.columns:
                 return [str(x) for x in data[column]]
         if not isinstance(data.index, pd.RangeIndex):
             return [str(x) for x in data.index]
-    return [f"Study {i + 1}" for i in range(k)]
+    return _NumberedLabels(k)
 
 
 def read_effects(
@@ -116,7 +174,7 @@ def read_effects(
 
     raw_labels = resolve_column(labels, "labels", data)
     yi_values = resolve_column(yi, "yi", data)
-    n_rows = len(np.atleast_1d(np.asarray(yi_values, dtype=object)))
+    n_rows = len(yi_values) if np.ndim(yi_values) else 1
     label_list = (
         _default_labels(data, n_rows) if raw_labels is None else [str(x) for x in raw_labels]
     )
@@ -166,31 +224,14 @@ def read_effects(
         detail = "; ".join(f"{label_list[i]}: {r}" for i, r in reasons.items())
         raise MetaattError(f"yi: no study can be analysed ({detail})")
 
-    excluded = pd.DataFrame(
-        {
-            "study": [label_list[i] for i in np.flatnonzero(~included)],
-            "row": np.flatnonzero(~included) + 1,
-            "reason": [reasons[i] for i in np.flatnonzero(~included)],
-        }
-    )
-    if len(excluded):
-        listing = "; ".join(
-            f"{s} ({r})" for s, r in zip(excluded.study, excluded.reason, strict=True)
-        )
+    if reasons:
+        listing = "; ".join(f"{label_list[i]} ({reasons[i]})" for i in sorted(reasons))
         warnings.warn(
-            f"{len(excluded)} of {len(y)} studies excluded from the model: {listing}",
+            f"{len(reasons)} of {len(y)} studies excluded from the model: {listing}",
             StudyExcludedWarning,
             stacklevel=3,
         )
 
-    if data is not None:
-        table = data.loc[included].copy() if not included.all() else data.copy()
-    else:
-        table = pd.DataFrame(index=range(int(included.sum())))
-    table["yi"] = y[included]
-    table["vi"] = v[included]
-    if "study" not in table.columns:
-        table.insert(0, "study", [label_list[i] for i in np.flatnonzero(included)])
     measure = None
     synthetic = False
     if data is not None:
@@ -199,15 +240,16 @@ def read_effects(
             "synthetic" in data.columns
             and bool(pd.Series(data["synthetic"]).fillna(False).astype(bool).any())
         )
+    all_in = not reasons
     inputs = EffectInputs(
-        yi=y[included],
-        vi=v[included],
-        labels=tuple(label_list[i] for i in np.flatnonzero(included)),
-        data=table.reset_index(drop=True),
-        excluded=excluded,
+        yi=y if all_in else y[included],
+        vi=v if all_in else v[included],
         included=included,
         measure=measure,
         synthetic=synthetic,
+        row_labels=label_list,
+        reasons=reasons,
+        source=data,
     )
     return inputs, {name: array[included] for name, array in extras.items()}
 

@@ -154,14 +154,4 @@ def pool(
         )
         warnings.warn(message, BoundaryWarning, stacklevel=2)
         notes.append(message)
-    return PoolResult.from_fit(
-        fit,
-        yi=inputs.yi,
-        vi=inputs.vi,
-        labels=inputs.labels,
-        data=inputs.data,
-        excluded=inputs.excluded,
-        measure=inputs.measure,
-        synthetic=inputs.synthetic,
-        notes=tuple(notes),
-    )
+    return PoolResult.from_fit(fit, inputs=inputs, notes=tuple(notes))
