@@ -13,9 +13,9 @@ where ``P = W - w w' / sum(w)`` (Viechtbauer 2005, Appendix, with ``X = 1``). Th
 are first centred at their inverse-variance weighted mean (every statistic of an
 intercept-only model is shift invariant), so the expanded sums do not cancel.
 
-The sums for all ``B`` analyses are three matrix products with the ``(B, k, 3)`` table
+The sums for all ``B`` analyses are row-wise dot products with the ``(3, B, k)`` table
 ``[1, y, y^2]`` (zero on padding, so the weights need no mask). A single analysis is held as
-1-D arrays: its per-analysis quantities are then numpy scalars instead of length-1 arrays,
+1-D arrays and its per-analysis quantities as Python floats rather than length-1 arrays,
 which at ``k ~ 10`` removes most of the cost of a fit.
 
 References
@@ -26,7 +26,7 @@ random-effects model. Journal of Educational and Behavioral Statistics, 30(3), 2
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,7 +37,11 @@ __all__ = ["InterceptSums"]
 
 
 class InterceptSums:
-    """Weighted power sums of ``B`` intercept-only analyses as functions of tau^2."""
+    """Weighted power sums of ``B`` intercept-only analyses as functions of tau^2.
+
+    The equations return ``(B,)`` arrays, or Python floats for a single analysis (numpy
+    broadcasting treats both alike; :func:`metaatt._roots.bracketed_newton` accepts both).
+    """
 
     __slots__ = ("_table", "_v", "single")
 
@@ -45,62 +49,70 @@ class InterceptSums:
         mask, v = design.mask, design.v
         w0 = mask / v
         centre = np.vecdot(w0, design.y) / np.add.reduce(w0, axis=-1)
-        yc = (design.y - centre[:, None]) * mask
-        table = np.stack([mask, yc, yc * yc], axis=-1)
+        table = np.empty((3, *mask.shape))  # [1, y, y^2], zero on padding
+        table[0] = mask
+        yc = np.multiply(design.y - centre[:, None], mask, out=table[1])
+        np.multiply(yc, yc, out=table[2])
         self.single = design.y.shape[0] == 1  # one analysis never has padding
-        self._table = table[0] if self.single else table
+        self._table = table[:, 0, :] if self.single else table
         self._v = v[0] if self.single else v
 
-    def sums(self, tau2: np.ndarray, powers: int) -> list[np.ndarray]:
-        """``[S_1, ..., S_powers]``, each ``(..., 3)``: ``S_j[m] = sum w^j y^m`` at ``tau2``."""
+    def sums(self, tau2: np.ndarray, powers: int) -> list[Any]:
+        """``[S_1, ..., S_powers]``: ``S_j[m] = sum w^j y^m`` (``m = 0, 1, 2``) at ``tau2``.
+
+        Each ``S_j`` is a list of three floats (one analysis) or a ``(3, B)`` array.
+        """
         table = self._table
-        w = 1.0 / (self._v + (tau2[0] if self.single else tau2[:, None]))
-        out = []
-        wj = w
-        for j in range(powers):
-            out.append(wj @ table if self.single else np.matmul(wj[:, None, :], table)[:, 0, :])
-            if j + 1 < powers:
+        if self.single:
+            w = 1.0 / (self._v + tau2[0])
+            out = [(table @ w).tolist()]
+            wj = w
+            for _ in range(1, powers):
                 wj = wj * w
+                out.append((table @ wj).tolist())
+            return out
+        w = 1.0 / (self._v + tau2[:, None])
+        out = [np.vecdot(w, table)]
+        wj = w
+        for _ in range(1, powers):
+            wj = wj * w
+            out.append(np.vecdot(wj, table))
         return out
 
-    def _wrap(self, *values: np.ndarray) -> tuple[np.ndarray, ...]:
-        return tuple(np.array([x]) for x in values) if self.single else values
-
-    def q_gen(self, tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def q_gen(self, tau2: np.ndarray) -> tuple[Any, Any]:
         """Generalized Q statistic ``Q_gen(tau2)`` and ``y'PPy = -dQ_gen/dtau2``."""
         s1, s2 = self.sums(tau2, 2)
-        sw, swy, swyy = s1[..., 0], s1[..., 1], s1[..., 2]
-        mu = swy / sw
-        q = swyy - mu * swy
-        ypy2 = s2[..., 2] - 2.0 * mu * s2[..., 1] + mu * mu * s2[..., 0]
-        return self._wrap(q, ypy2)
+        mu = s1[1] / s1[0]
+        q = s1[2] - mu * s1[1]
+        ypy2 = s2[2] - 2.0 * mu * s2[1] + mu * mu * s2[0]
+        return q, ypy2
 
-    def _score_terms(self, tau2: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _score_terms(self, tau2: np.ndarray) -> tuple[Any, ...]:
         s1, s2, s3 = self.sums(tau2, 3)
-        sw = s1[..., 0]
-        mu = s1[..., 1] / sw
-        ypy2 = s2[..., 2] - 2.0 * mu * s2[..., 1] + mu * mu * s2[..., 0]
-        w3e2 = s3[..., 2] - 2.0 * mu * s3[..., 1] + mu * mu * s3[..., 0]
-        w2e = s2[..., 1] - mu * s2[..., 0]
+        sw = s1[0]
+        mu = s1[1] / sw
+        ypy2 = s2[2] - 2.0 * mu * s2[1] + mu * mu * s2[0]
+        w3e2 = s3[2] - 2.0 * mu * s3[1] + mu * mu * s3[0]
+        w2e = s2[1] - mu * s2[0]
         ypy3 = w3e2 - w2e * w2e / sw
-        return sw, s2[..., 0], s3[..., 0], ypy2, ypy3
+        return sw, s2[0], s3[0], ypy2, ypy3
 
-    def reml_score(self, tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def reml_score(self, tau2: np.ndarray) -> tuple[Any, Any]:
         """REML score ``(y'PPy - tr P) / 2`` and its derivative ``tr(PP) / 2 - y'PPPy``."""
         sw, sw2, sw3, ypy2, ypy3 = self._score_terms(tau2)
         ratio = sw2 / sw
         trace_p = sw - ratio
         trace_pp = sw2 - 2.0 * sw3 / sw + ratio * ratio
-        return self._wrap(0.5 * (ypy2 - trace_p), 0.5 * trace_pp - ypy3)
+        return 0.5 * (ypy2 - trace_p), 0.5 * trace_pp - ypy3
 
-    def ml_score(self, tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def ml_score(self, tau2: np.ndarray) -> tuple[Any, Any]:
         """ML score ``(y'PPy - sum w) / 2`` and its derivative ``sum w^2 / 2 - y'PPPy``."""
         sw, sw2, _, ypy2, ypy3 = self._score_terms(tau2)
-        return self._wrap(0.5 * (ypy2 - sw), 0.5 * sw2 - ypy3)
+        return 0.5 * (ypy2 - sw), 0.5 * sw2 - ypy3
 
     def trace_pp(self, tau2: np.ndarray) -> np.ndarray:
-        """``tr(PP)`` (the REML expected information is half of it)."""
+        """``tr(PP)`` as a ``(B,)`` array (the REML expected information is half of it)."""
         s1, s2, s3 = self.sums(tau2, 3)
-        sw, sw2 = s1[..., 0], s2[..., 0]
+        sw, sw2 = s1[0], s2[0]
         ratio = sw2 / sw
-        return self._wrap(sw2 - 2.0 * s3[..., 0] / sw + ratio * ratio)[0]
+        return np.reshape(sw2 - 2.0 * s3[0] / sw + ratio * ratio, (-1,))

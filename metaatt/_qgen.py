@@ -52,11 +52,17 @@ def q_equation(design: Design, target: np.ndarray | float) -> Callable:
 def _inverse_q_equation(design: Design, target: np.ndarray) -> Callable:
     """``1 / target - 1 / Q_gen(tau2)`` and its derivative (same root, nearly linear)."""
     fun = q_equation(design, 0.0)
+    inverse_target = 1.0 / target
+    if design.X is None and design.intercept.single:
+        inverse_target = float(inverse_target[0])  # the kernel works in floats
 
     def inverse(tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         q, slope = fun(tau2)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return 1.0 / target - 1.0 / q, slope / (q * q)
+        if isinstance(q, float) and abs(q) > 1e-150:  # one analysis, in floats
+            return inverse_target - 1.0 / q, slope / (q * q)
+        q = np.asarray(q, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return inverse_target - 1.0 / q, slope / (q * q)
 
     return inverse
 

@@ -85,6 +85,8 @@ def bracketed_newton(
 
 
 def _as_float(value: np.ndarray | float) -> float:
+    if isinstance(value, float):
+        return value
     return float(value[0]) if np.ndim(value) else float(value)
 
 

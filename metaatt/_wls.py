@@ -21,12 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ._intercept import InterceptSums
+from ._intercept import InterceptSums
 
 __all__ = ["Design", "WLSFit", "wls"]
 
@@ -88,8 +86,6 @@ class Design:
     @cached_property
     def intercept(self) -> InterceptSums:
         """Power sums for the intercept-only fast path (only when ``X is None``)."""
-        from ._intercept import InterceptSums
-
         return InterceptSums(self)
 
     def xtax(self, a: np.ndarray) -> np.ndarray:
