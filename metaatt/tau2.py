@@ -158,7 +158,7 @@ def _solve_on_half_line(
     """Root of ``fun`` on ``[0, inf)`` per analysis; 0 when ``fun(0) <= 0``."""
     n = design.k.shape[0]
     f0, _ = fun(np.zeros(n))
-    boundary = f0 <= 0.0
+    boundary = (f0 <= 0.0) | (design.df < 1)  # no residual df: nothing to estimate
     tau2 = np.zeros(n)
     converged = np.ones(n, dtype=bool)
     iterations = np.zeros(n, dtype=int)
@@ -168,7 +168,7 @@ def _solve_on_half_line(
     lo = np.zeros(n)
     # analyses on the boundary get a trivial bracket [0, 0] and stay put
     hi = np.where(boundary, 0.0, hi)
-    root, ok, its = bracketed_newton(fun, lo, hi, x0=None)
+    root, ok, its = bracketed_newton(fun, lo, hi, x0=_hedges_start(design))
     tau2 = np.where(boundary, 0.0, root)
     converged = ok | boundary
     if not converged.all():
@@ -178,6 +178,14 @@ def _solve_on_half_line(
             f"(analysis {bad + 1}, last value {root[bad]:.6g})"
         )
     return tau2, boundary, converged, np.where(boundary, 0, its)
+
+
+def _hedges_start(design: Design) -> np.ndarray:
+    """The Hedges (HE) estimate, metafor's starting value for the iterative estimators."""
+    ols = design.ols_fit
+    with np.errstate(divide="ignore", invalid="ignore"):
+        he = (ols.q - ols.trace_ps(design.v)) / design.df
+    return np.where(design.df >= 1, np.maximum(he, 0.0), 0.0)
 
 
 def upper_bracket(
