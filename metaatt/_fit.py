@@ -104,7 +104,9 @@ class ModelFit:
 
     @property
     def statistic(self) -> np.ndarray:
-        return self.coef / self.se
+        # se = 0 (identical outcomes under hksj): +-inf, as in metafor
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self.coef / self.se
 
     @property
     def pval(self) -> np.ndarray:

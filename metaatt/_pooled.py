@@ -61,6 +61,7 @@ def pooled_statistics(fit: ModelFit, level: float | None = None) -> dict[str, np
     nan = np.full(undefined.shape, np.nan)
     estimate = fit.coef[:, 0]
     se = fit.se[:, 0]
+    statistic = fit.statistic[:, 0]
     half = critical_value(level, fit.df) * se
     pi_low, pi_high = fit.prediction_interval(level)
     tau2 = np.where(undefined, nan, fit.tau2)
@@ -73,7 +74,7 @@ def pooled_statistics(fit: ModelFit, level: float | None = None) -> dict[str, np
         "k": fit.design.k.copy(),
         "estimate": estimate,
         "se": se,
-        "statistic": estimate / se,
+        "statistic": statistic,
         "df": fit.df,
         "pval": fit.pval[:, 0],
         "ci_low": estimate - half,
