@@ -106,15 +106,22 @@ def pool_batch(
 
     Examples
     --------
-    >>> import pandas as pd, metaatt
-    >>> frame = pd.DataFrame({"outcome": ["a"] * 3 + ["b"] * 2,
-    ...                       "yi": [0.1, 0.3, 0.2, -0.1, 0.4],
-    ...                       "vi": [0.01, 0.02, 0.015, 0.03, 0.02]})
-    >>> out = metaatt.pool_batch(frame, by="outcome", method="DL")
-    >>> out[["outcome", "k", "estimate"]].round(4)
-      outcome  k  estimate
-    0       a  3    0.1769
-    1       b  2    0.2000
+    BCG vaccine trials as log risk ratios and log odds ratios, two analyses in one call
+    (DerSimonian-Laird; as Stata's ``metan``: RR -0.7141 [-1.0644, -0.3638], tau^2 0.3088;
+    OR -0.7474 [-1.1242, -0.3706], tau^2 0.3663):
+
+    >>> import numpy as np, pandas as pd, metaatt
+    >>> bcg = metaatt.datasets.load_bcg()
+    >>> a, b, c, d = bcg.tpos, bcg.tneg, bcg.cpos, bcg.cneg
+    >>> rr = pd.DataFrame({"measure": "RR", "yi": np.log(a / (a + b) / (c / (c + d))),
+    ...                    "vi": 1 / a - 1 / (a + b) + 1 / c - 1 / (c + d)})
+    >>> lor = pd.DataFrame({"measure": "OR", "yi": np.log(a * d / (b * c)),
+    ...                     "vi": 1 / a + 1 / b + 1 / c + 1 / d})
+    >>> out = metaatt.pool_batch(pd.concat([rr, lor]), by="measure", method="DL")
+    >>> out[["measure", "k", "estimate", "ci_low", "ci_high", "tau2"]].round(4)
+      measure   k  estimate  ci_low  ci_high    tau2
+    0      OR  13   -0.7474 -1.1242  -0.3706  0.3663
+    1      RR  13   -0.7141 -1.0644  -0.3638  0.3088
     """
     method = normalize_method(method)
     test = normalize_test(test)
