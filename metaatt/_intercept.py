@@ -33,7 +33,7 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     from ._wls import Design
 
-__all__ = ["InterceptSums"]
+__all__ = ["InterceptEquation", "InterceptSums"]
 
 
 class InterceptSums:
@@ -56,6 +56,14 @@ class InterceptSums:
         self.single = design.y.shape[0] == 1  # one analysis never has padding
         self._table = table[:, 0, :] if self.single else table
         self._v = v[0] if self.single else v
+
+    def subset(self, rows: np.ndarray) -> InterceptSums:
+        """The same sums for the analyses ``rows`` only (several analyses)."""
+        new = object.__new__(InterceptSums)
+        new._table = self._table[:, rows]
+        new._v = self._v[rows]
+        new.single = False
+        return new
 
     def sums(self, tau2: np.ndarray, powers: int) -> list[Any]:
         """``[S_1, ..., S_powers]``: ``S_j[m] = sum w^j y^m`` (``m = 0, 1, 2``) at ``tau2``.
@@ -116,3 +124,41 @@ class InterceptSums:
         sw, sw2 = s1[0], s2[0]
         ratio = sw2 / sw
         return np.reshape(sw2 - 2.0 * s3[0] / sw + ratio * ratio, (-1,))
+
+
+class InterceptEquation:
+    """An estimating equation ``tau2 -> (f, df/dtau2)`` computed from power sums.
+
+    ``kind`` is ``"reml"`` or ``"ml"`` (score equations), ``"q"`` (``Q_gen - target``) or
+    ``"inverse_q"`` (``1 / target - 1 / Q_gen``, the same root, nearly linear in tau^2).
+    :meth:`restrict` gives the equation of a subset of the analyses, so that root finding
+    can drop the analyses that have converged.
+    """
+
+    __slots__ = ("_sums", "kind", "target")
+
+    def __init__(self, sums: InterceptSums, kind: str, target: Any = None) -> None:
+        self._sums, self.kind = sums, kind
+        if sums.single and target is not None and np.ndim(target):
+            target = float(np.reshape(target, -1)[0])  # the single-analysis kernel uses floats
+        self.target = target
+
+    def __call__(self, tau2: np.ndarray) -> tuple[Any, Any]:
+        if self.kind == "reml":
+            return self._sums.reml_score(tau2)
+        if self.kind == "ml":
+            return self._sums.ml_score(tau2)
+        q, ypy2 = self._sums.q_gen(tau2)
+        if self.kind == "q":
+            return q - self.target, -ypy2
+        if isinstance(q, float) and abs(q) > 1e-150:  # one analysis, in floats
+            return 1.0 / self.target - 1.0 / q, -ypy2 / (q * q)
+        q = np.asarray(q, dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return 1.0 / self.target - 1.0 / q, -ypy2 / (q * q)
+
+    def restrict(self, rows: np.ndarray) -> InterceptEquation:
+        target = self.target
+        if target is not None and np.ndim(target):
+            target = target[rows]
+        return InterceptEquation(self._sums.subset(rows), self.kind, target)

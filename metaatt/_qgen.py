@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ._intercept import InterceptEquation
 from ._roots import bracketed_newton
 from ._wls import Design, wls
 
@@ -33,13 +34,7 @@ __all__ = ["q_equation", "solve_q_equation"]
 def q_equation(design: Design, target: np.ndarray | float) -> Callable:
     """``Q_gen(tau2) - target`` and its derivative ``-y'PPy``, for root finding."""
     if design.X is None:
-        sums = design.intercept
-
-        def fast(tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            q, ypy2 = sums.q_gen(tau2)
-            return q - target, -ypy2
-
-        return fast
+        return InterceptEquation(design.intercept, "q", target)
 
     def fun(tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         fit = wls(design, design.weights(tau2))
@@ -51,18 +46,14 @@ def q_equation(design: Design, target: np.ndarray | float) -> Callable:
 
 def _inverse_q_equation(design: Design, target: np.ndarray) -> Callable:
     """``1 / target - 1 / Q_gen(tau2)`` and its derivative (same root, nearly linear)."""
+    if design.X is None:
+        return InterceptEquation(design.intercept, "inverse_q", target)
     fun = q_equation(design, 0.0)
-    inverse_target = 1.0 / target
-    if design.X is None and design.intercept.single:
-        inverse_target = float(inverse_target[0])  # the kernel works in floats
 
     def inverse(tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         q, slope = fun(tau2)
-        if isinstance(q, float) and abs(q) > 1e-150:  # one analysis, in floats
-            return inverse_target - 1.0 / q, slope / (q * q)
-        q = np.asarray(q, dtype=float)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return inverse_target - 1.0 / q, slope / (q * q)
+            return 1.0 / target - 1.0 / q, slope / (q * q)
 
     return inverse
 

@@ -52,6 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from ._intercept import InterceptEquation
 from ._qgen import q_equation, solve_q_equation
 from ._roots import bracketed_newton
 from ._wls import Design, WLSFit, wls
@@ -215,7 +216,7 @@ def q_profile_equation(design: Design, target: np.ndarray) -> Callable:
 
 def _reml_score(design: Design) -> Callable:
     if design.X is None:
-        return design.intercept.reml_score
+        return InterceptEquation(design.intercept, "reml")
 
     def fun(tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         fit = wls(design, design.weights(tau2))
@@ -229,7 +230,7 @@ def _reml_score(design: Design) -> Callable:
 
 def _ml_score(design: Design) -> Callable:
     if design.X is None:
-        return design.intercept.ml_score
+        return InterceptEquation(design.intercept, "ml")
 
     def fun(tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         fit = wls(design, design.weights(tau2))
