@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from ._fit import per_distinct_df
 from ._qgen import solve_q_equation
 from ._wls import Design
 
@@ -56,8 +57,8 @@ def q_profile_interval(design: Design, level: float) -> Tau2Interval:
     active = df >= 1
     safe_df = np.where(active, df, 1.0)
     alpha = 1.0 - level
-    upper_quantile = special.chdtri(safe_df, alpha / 2.0)  # chi2_{1 - alpha/2}
-    lower_quantile = special.chdtri(safe_df, 1.0 - alpha / 2.0)  # chi2_{alpha/2}
+    upper_quantile = per_distinct_df(special.chdtri, safe_df, alpha / 2.0)  # chi2_{1-alpha/2}
+    lower_quantile = per_distinct_df(special.chdtri, safe_df, 1.0 - alpha / 2.0)  # chi2_{alpha/2}
     qe = design.fe_fit.q  # Q_gen(0)
     low = _solve(design, upper_quantile, active & (qe > upper_quantile))
     high = _solve(design, lower_quantile, active & (qe > lower_quantile))
