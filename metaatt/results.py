@@ -14,7 +14,7 @@ from scipy import special
 from ._fit import ModelFit
 from ._format import fmt, fmt_p, html_table, text_table
 from ._inputs import EffectInputs
-from ._pooled import POOLED_COLUMNS, pooled_statistics
+from ._pooled import INTERVAL_COLUMNS, POOLED_COLUMNS, heterogeneity_intervals, pooled_statistics
 from ._validate import check_level
 
 __all__ = ["PoolResult"]
@@ -107,8 +107,9 @@ class PoolResult:
         analysed and excluded rows, measure and synthetic; ``context`` gives or overrides
         any of them (yi, vi, labels, data, excluded, measure, synthetic, notes).
         """
-        values = pooled_statistics(fit, level)
+        values = pooled_statistics(fit, level, intervals=False)
         scalars = {name: values[name][0].item() for name in _SCALAR_FIELDS}
+        pending = dict.fromkeys(_INTERVAL_FIELDS)  # Q-profile: computed on first access
         weights = fit.weights[0]
         weights = 100.0 * weights / weights.sum()
         if inputs is not None:
@@ -123,16 +124,31 @@ class PoolResult:
             }
             context = base | context
         lazy = {f"_{name}": context.pop(name) for name in _LAZY_FIELDS if name in context}
-        return cls(
+        result = cls(
             method=fit.method,
             test=fit.test,
             level=fit.level if level is None else level,
             weights=weights,
             _fit=fit,
             **scalars,
+            **pending,
             **lazy,
             **context,
         )
+        for name in _INTERVAL_FIELDS:  # leave them to __getattr__ until first asked for
+            object.__delattr__(result, name)
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for attributes not set yet: the Q-profile interval fields, which
+        # are computed from the fit on first access, stored, and never change afterwards.
+        fit = self.__dict__.get("_fit")
+        if name not in _INTERVAL_FIELDS or fit is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        values = heterogeneity_intervals(fit, self.__dict__["level"])
+        for field_name in _INTERVAL_FIELDS:
+            object.__setattr__(self, field_name, values[field_name][0].item())
+        return self.__dict__[name]
 
     def _lazy(self, name: str) -> Any:
         value = getattr(self, f"_{name}")
@@ -419,6 +435,9 @@ class PoolResult:
 _SCALAR_FIELDS = tuple(
     name for name in POOLED_COLUMNS if name in {f.name for f in dataclasses.fields(PoolResult)}
 )
+#: the Q-profile interval fields, computed on first access (see PoolResult.__getattr__)
+_INTERVAL_FIELDS = tuple(name for name in INTERVAL_COLUMNS if name in _SCALAR_FIELDS)
+_SCALAR_FIELDS = tuple(name for name in _SCALAR_FIELDS if name not in _INTERVAL_FIELDS)
 #: fields built on first access (see PoolResult._lazy)
 _LAZY_FIELDS = ("labels", "data", "excluded")
 
