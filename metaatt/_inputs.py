@@ -156,6 +156,15 @@ def read_effects(
         subset to the included rows; returned in the second element.
     """
     check_choice(missing, "missing", ("raise", "exclude"))
+    if (
+        data is None
+        and labels is None
+        and sei is None
+        and not any(value is not None for value in (extra or {}).values())
+    ):
+        inputs = _plain_arrays(yi, vi)
+        if inputs is not None:
+            return inputs, {}
     if isinstance(yi, pd.DataFrame):
         if data is not None:
             raise MetaattError("yi: got a table and data= as well; pass one of them")
@@ -213,8 +222,9 @@ def read_effects(
 
     reasons = _exclusion_reasons(y, v, extras, data, label_list, missing)
     included = np.ones(len(y), dtype=bool)
-    included[list(reasons)] = False
-    positive = v[included]
+    if reasons:
+        included[list(reasons)] = False
+    positive = v[included] if reasons else v
     if (positive <= 0).any():
         i = int(np.flatnonzero(included)[first_bad(positive <= 0)])
         raise MetaattError(
@@ -254,6 +264,35 @@ def read_effects(
     return inputs, {name: array[included] for name, array in extras.items()}
 
 
+def _plain_arrays(yi: Any, vi: Any) -> EffectInputs | None:
+    """Fast path: two clean 1-D numeric arrays (no table, labels or missing values).
+
+    Returns ``None`` whenever anything needs a closer look; the general path then names
+    the problem exactly as before.
+    """
+    if not (isinstance(yi, np.ndarray) and isinstance(vi, np.ndarray)):
+        return None
+    if yi.ndim != 1 or yi.shape != vi.shape or yi.size == 0:
+        return None
+    if yi.dtype.kind not in "iuf" or vi.dtype.kind not in "iuf":
+        return None
+    y = yi.astype(float, copy=True)
+    v = vi.astype(float, copy=True)
+    # a finite sum means no NaN or infinity (an overflowing sum just takes the long path)
+    if not (np.isfinite(np.add.reduce(y) + np.add.reduce(v)) and v.min() > 0):
+        return None
+    return EffectInputs(
+        yi=y,
+        vi=v,
+        included=np.ones(y.shape, dtype=bool),
+        measure=None,
+        synthetic=False,
+        row_labels=_NumberedLabels(len(y)),
+        reasons={},
+        source=None,
+    )
+
+
 def _exclusion_reasons(
     y: np.ndarray,
     v: np.ndarray,
@@ -263,6 +302,8 @@ def _exclusion_reasons(
     missing: str,
 ) -> dict[int, str]:
     """Row index -> reason for every row that cannot enter the model."""
+    if not extras and not (np.isnan(y).any() or np.isnan(v).any()):
+        return {}
     columns = {"yi": np.isnan(y), "vi": np.isnan(v)}
     for name, array in extras.items():
         columns[name] = np.isnan(array).reshape(len(y), -1).any(axis=1)
