@@ -35,6 +35,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["InterceptEquation", "InterceptSums"]
 
+_POWERS = {n: np.arange(1.0, n + 1.0) for n in (1, 2, 3)}
+
 
 class InterceptSums:
     """Weighted power sums of ``B`` intercept-only analyses as functions of tau^2.
@@ -43,7 +45,7 @@ class InterceptSums:
     broadcasting treats both alike; :func:`metaatt._roots.bracketed_newton` accepts both).
     """
 
-    __slots__ = ("_table", "_v", "single")
+    __slots__ = ("_table", "_v", "rss", "single")
 
     def __init__(self, design: Design) -> None:
         mask, v = design.mask, design.v
@@ -53,15 +55,19 @@ class InterceptSums:
         table[0] = mask
         yc = np.multiply(design.y - centre[:, None], mask, out=table[1])
         np.multiply(yc, yc, out=table[2])
-        self.single = design.y.shape[0] == 1  # one analysis never has padding
+        self.single = design.y.shape[0] == 1 and not design.has_padding
         self._table = table[:, 0, :] if self.single else table
         self._v = v[0] if self.single else v
+        # unweighted residual sum of squares sum (y - ybar)^2 (from the same centred table)
+        n, total, squares = np.add.reduce(table, axis=-1)
+        self.rss = squares - total * total / n
 
     def subset(self, rows: np.ndarray) -> InterceptSums:
         """The same sums for the analyses ``rows`` only (several analyses)."""
         new = object.__new__(InterceptSums)
         new._table = self._table[:, rows]
         new._v = self._v[rows]
+        new.rss = self.rss[rows]
         new.single = False
         return new
 
@@ -71,14 +77,9 @@ class InterceptSums:
         Each ``S_j`` is a list of three floats (one analysis) or a ``(3, B)`` array.
         """
         table = self._table
-        if self.single:
+        if self.single:  # one (3, k) x (k, powers) product: [[S_1[0..2]], [S_2[0..2]], ...]
             w = 1.0 / (self._v + tau2[0])
-            out = [(table @ w).tolist()]
-            wj = w
-            for _ in range(1, powers):
-                wj = wj * w
-                out.append((table @ wj).tolist())
-            return out
+            return (table @ (w[:, None] ** _POWERS[powers])).T.tolist()
         w = 1.0 / (self._v + tau2[:, None])
         out = [np.vecdot(w, table)]
         wj = w

@@ -9,7 +9,9 @@ Bracket without evaluations: with ``RSS`` the unweighted (OLS) residual sum of s
 the largest or smallest one: the minimum over ``b`` moves accordingly), so the root lies
 in ``[RSS / target - max v, RSS / target - min v]``. Inside it the Newton steps are taken
 on ``1 / target - 1 / Q_gen``, which is exactly linear in tau^2 when the ``v_i`` are equal
-and nearly so otherwise, so two or three steps usually reach machine precision.
+and nearly so otherwise, starting from the root of ``RSS / (vbar + tau2) = target`` with
+``vbar = RSS / Q_gen(0)`` (the equal-variance model through ``Q_gen(0)``), so one to three
+steps usually reach machine precision.
 
 References
 ----------
@@ -69,13 +71,25 @@ def solve_q_equation(
     -------
     root, converged, iterations
     """
-    rss = design.ols_fit.q
-    v_max = (design.v * design.mask).max(axis=-1)
-    v_min = np.where(design.mask > 0, design.v, np.inf).min(axis=-1)
+    rss = design.ols_rss
+    q0 = design.fe_fit.q  # Q_gen(0)
+    v_min, v_max = design.v_range
     safe_target = np.where(active, target, 1.0)
+    equation = _inverse_q_equation(design, safe_target)
+    if active.shape == (1,) and active[0]:  # one analysis: the same steps, in floats
+        centre = float(rss[0]) / float(target[0])
+        slack = 1e-8 * (centre + float(v_max[0]))
+        low = max(centre - float(v_max[0]) - slack, 0.0)
+        high = max(centre - float(v_min[0]) + slack, low)
+        start = centre - float(rss[0]) / float(q0[0])
+        return bracketed_newton(equation, np.array([low]), np.array([high]), np.array([start]))
     centre = rss / safe_target
     slack = 1e-8 * (centre + v_max)  # round-off in the bounds must not exclude the root
     lo = np.where(active, np.maximum(centre - v_max - slack, 0.0), 0.0)
     hi = np.where(active, np.maximum(centre - v_min + slack, lo), 0.0)
-    root, converged, iterations = bracketed_newton(_inverse_q_equation(design, safe_target), lo, hi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        start = centre - rss / q0
+    root, converged, iterations = bracketed_newton(equation, lo, hi, start)
+    if active.all():
+        return root, converged, iterations
     return np.where(active, root, 0.0), converged | ~active, np.where(active, iterations, 0)

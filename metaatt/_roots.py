@@ -53,11 +53,13 @@ def bracketed_newton(
     x, converged, iterations
         Roots, a boolean flag per analysis, and the number of iterations used.
     """
+    if np.shape(lo) == (1,):  # one root: bookkeeping in floats
+        low, high = float(lo[0]), float(hi[0])
+        start = 0.5 * (low + high) if x0 is None else min(max(float(x0[0]), low), high)
+        return _scalar_newton(fun, low, high, start, xtol, maxiter)
     lo = np.array(lo, dtype=float, copy=True)
     hi = np.array(hi, dtype=float, copy=True)
     x = 0.5 * (lo + hi) if x0 is None else np.clip(np.asarray(x0, dtype=float), lo, hi)
-    if x.shape == (1,):
-        return _scalar_newton(fun, float(lo[0]), float(hi[0]), float(x[0]), xtol, maxiter)
     state = _State(lo, hi, x)
     restrict = getattr(fun, "restrict", None)
     active = np.arange(x.shape[0])  # rows still iterating

@@ -88,8 +88,9 @@ def _fixed_effect_fit(design: Design) -> WLSFit:
     return design.fe_fit
 
 
-def _generalized_q(design: Design, a: np.ndarray) -> Tau2Estimate:
-    fit = wls(design, a)
+def _generalized_q(design: Design, a: np.ndarray | None) -> Tau2Estimate:
+    """Method of moments with weights ``a`` (``None``: inverse-variance, the cached FE fit)."""
+    fit = design.fe_fit if a is None else wls(design, a)
     trace_p = fit.trace_p()
     raw = (fit.q - fit.trace_ps(design.v)) / trace_p
     return _closed_form(raw, lambda t2: np.sqrt(2.0 * fit.trace_psps(_sigma(design, t2))) / trace_p)
@@ -97,7 +98,7 @@ def _generalized_q(design: Design, a: np.ndarray) -> Tau2Estimate:
 
 def tau2_dl(design: Design, weights: np.ndarray | None = None) -> Tau2Estimate:
     """DerSimonian-Laird: method of moments with inverse-variance weights."""
-    return _generalized_q(design, design.mask / design.v)
+    return _generalized_q(design, None)
 
 
 def tau2_he(design: Design, weights: np.ndarray | None = None) -> Tau2Estimate:
@@ -158,35 +159,37 @@ def _solve_on_half_line(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Root of ``fun`` on ``[0, inf)`` per analysis; 0 when ``fun(0) <= 0``."""
     n = design.k.shape[0]
-    f0, _ = fun(np.zeros(n))
+    zeros = np.zeros(n)
+    f0, _ = fun(zeros)
     boundary = (f0 <= 0.0) | (design.df < 1)  # no residual df: nothing to estimate
-    tau2 = np.zeros(n)
-    converged = np.ones(n, dtype=bool)
-    iterations = np.zeros(n, dtype=int)
     if boundary.all():
-        return tau2, boundary, converged, iterations
+        return zeros, boundary, np.ones(n, dtype=bool), np.zeros(n, dtype=int)
+    some = bool(boundary.any())
     hi = upper_bracket(design, fun, active=~boundary, name=name)
-    lo = np.zeros(n)
-    # analyses on the boundary get a trivial bracket [0, 0] and stay put
-    hi = np.where(boundary, 0.0, hi)
-    root, ok, its = bracketed_newton(fun, lo, hi, x0=_hedges_start(design))
-    tau2 = np.where(boundary, 0.0, root)
-    converged = ok | boundary
+    if some:  # analyses on the boundary get a trivial bracket [0, 0] and stay put
+        hi = np.where(boundary, 0.0, hi)
+    root, converged, iterations = bracketed_newton(fun, zeros, hi, x0=_hedges_start(design))
+    if some:
+        root = np.where(boundary, 0.0, root)
+        converged = converged | boundary
+        iterations = np.where(boundary, 0, iterations)
     if not converged.all():
         bad = int(np.flatnonzero(~converged)[0])
         raise ConvergenceError(
             f"method {name!r}: the tau2 estimating equation did not converge "
             f"(analysis {bad + 1}, last value {root[bad]:.6g})"
         )
-    return tau2, boundary, converged, np.where(boundary, 0, its)
+    return root, boundary, converged, iterations
 
 
 def _hedges_start(design: Design) -> np.ndarray:
     """The Hedges (HE) estimate, metafor's starting value for the iterative estimators."""
-    ols = design.ols_fit
+    df = design.df
+    if (df >= 1).all():
+        return np.maximum((design.ols_rss - design.ols_trace_v) / df, 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        he = (ols.q - ols.trace_ps(design.v)) / design.df
-    return np.where(design.df >= 1, np.maximum(he, 0.0), 0.0)
+        he = (design.ols_rss - design.ols_trace_v) / df
+    return np.where(df >= 1, np.maximum(he, 0.0), 0.0)
 
 
 def upper_bracket(
@@ -197,8 +200,7 @@ def upper_bracket(
     name: str,
 ) -> np.ndarray:
     """A value ``hi`` with ``fun(hi) < 0`` for every active analysis (by doubling)."""
-    ols = design.ols_fit
-    scale = ols.q / np.maximum(design.df, 1) + (design.v * design.mask).max(axis=-1)
+    scale = design.ols_rss / np.maximum(design.df, 1) + design.v_range[1]
     hi = np.maximum(scale, 1e-8)
     for _ in range(1100):
         f, _ = fun(hi)
