@@ -108,7 +108,7 @@ class PoolResult:
         any of them (yi, vi, labels, data, excluded, measure, synthetic, notes).
         """
         values = pooled_statistics(fit, level, intervals=False)
-        scalars = {name: values[name][0].item() for name in _SCALAR_FIELDS}
+        scalars = {name: values[name].item(0) for name in _SCALAR_FIELDS}
         pending = dict.fromkeys(_INTERVAL_FIELDS)  # Q-profile: computed on first access
         weights = fit.weights[0]
         weights = 100.0 * weights / weights.sum()
@@ -147,7 +147,7 @@ class PoolResult:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
         values = heterogeneity_intervals(fit, self.__dict__["level"])
         for field_name in _INTERVAL_FIELDS:
-            object.__setattr__(self, field_name, values[field_name][0].item())
+            object.__setattr__(self, field_name, values[field_name].item(0))
         return self.__dict__[name]
 
     def _lazy(self, name: str) -> Any:
@@ -206,7 +206,7 @@ class PoolResult:
             raise ValueError("confidence_interval: this result carries no fit")
         values = pooled_statistics(self._fit, level)
         changed = {
-            name: values[name][0].item()
+            name: values[name].item(0)
             for name in (
                 "ci_low",
                 "ci_high",
