@@ -124,7 +124,7 @@ def test_zero_cell_policy_is_explicit():
 def test_infeasible_phi_is_moved_to_the_bound_and_recorded():
     # p_pre = 0.1, p_post = 0.6: p11 <= 0.1 -> phi <= 0.272
     out = marginal_categorical(2, 12, 20, assumed_phi=0.8, categorical="log_or")
-    low, high = feasible_p11(0.1, 0.6)
+    _, high = feasible_p11(0.1, 0.6)
     assert out.phi_used[0] == pytest.approx(phi_from_p11(high, 0.1, 0.6))
     assert "infeasible" in out.assumptions[0] and "assumed 0.8" in out.assumptions[0]
     assert np.isfinite(out.vi[0]) and out.vi[0] > 0
