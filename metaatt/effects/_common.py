@@ -47,8 +47,12 @@ def by_vtype(vtype: np.ndarray, variants: Mapping[str, Callable[[], np.ndarray]]
 
 
 def weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
-    """Weighted mean over the rows where both value and weight are finite (NaN if none)."""
-    ok = np.isfinite(values) & np.isfinite(weights)
+    """Weighted mean over the rows with a value (NaN if none), as metafor's ``"AV"`` types.
+
+    Undefined values (NaN) are skipped; an infinite value is kept, so that, as in metafor,
+    it makes the mean and hence every ``"AV"`` variance undefined.
+    """
+    ok = ~np.isnan(values) & ~np.isnan(weights)
     total = weights[ok].sum()
     if not ok.any() or total == 0:
         return float("nan")

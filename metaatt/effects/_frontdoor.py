@@ -126,7 +126,7 @@ def escalc(
     vtypes = vtype_array(vtype, k, spec)
     with np.errstate(all="ignore"):
         est = spec.compute(x, vtypes)
-        yi, vi, reasons = _finish(spec, est, missing, dropped)
+        yi, vi, reasons = _finish(spec, est, missing, dropped, vtypes)
 
     frame = data.copy() if data is not None else pd.DataFrame(index=pd.RangeIndex(k))
     frame["yi"] = yi
@@ -247,6 +247,8 @@ def _validate(spec: Measure, arrays: dict[str, np.ndarray], labels: Any) -> None
             _fail(name, values, values <= 0, labels, "sample sizes must be > 0")
         elif kind == "sd":
             _fail(name, values, values < 0, labels, "standard deviations must be >= 0")
+        elif kind == "nonnegative mean":
+            _fail(name, values, values < 0, labels, f"{spec.code} needs means >= 0 (a log mean)")
         elif kind == "correlation":
             _fail(name, values, np.abs(values) > 1, labels, "correlations must lie in [-1, 1]")
     pairs = [("ai", "bi", "n1i"), ("ci", "di", "n2i"), ("xi", "mi", "ni")]
@@ -304,11 +306,12 @@ def _prepare(
 
 
 def _finish(
-    spec: Measure, est: Estimate, missing: np.ndarray, dropped: np.ndarray
+    spec: Measure, est: Estimate, missing: np.ndarray, dropped: np.ndarray, vtypes: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """metafor's rules for undefined values, and a reason for every undefined row."""
     yi = np.array(est.yi, dtype=float)
     vi = np.array(est.vi, dtype=float)
+    averaged = np.isin(vtypes, ("AV", "AVHO")) & np.isfinite(yi) & ~np.isfinite(vi)
     complete = np.array([m is None for m in missing]) & ~dropped
     # values declared missing (R's NA in metafor) rather than computed as NaN or infinite
     na_yi = ~complete.copy()
@@ -341,6 +344,12 @@ def _finish(
         rows = todo & flag.mask
         reasons[rows] = flag.reason if isinstance(flag.reason, str) else flag.reason[rows]
         todo &= ~rows
+    av = todo & averaged
+    reasons[av] = (
+        "vtype='AV' uses the average over all studies, which is undefined because another "
+        "study's estimate is infinite (e.g. an SD of 0)"
+    )
+    todo &= ~av
     neg = todo & negative
     reasons[neg] = f"the sampling variance of {spec.code} is negative for these inputs"
     todo &= ~neg

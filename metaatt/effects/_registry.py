@@ -47,6 +47,8 @@ class Measure:
     description: str
     vtypes: tuple[str, ...] = ("LS",)
     add_default: float = 0.5
+    #: validation kinds that differ from :data:`ARGUMENT_KINDS` for this measure
+    kinds: tuple[tuple[str, str], ...] = ()
 
     @property
     def counts_corrected(self) -> bool:
@@ -66,7 +68,7 @@ class Measure:
         """Validation kind of argument ``name`` for this measure."""
         if name == "mi" and self.layout == "proportion":
             return "count"
-        return ARGUMENT_KINDS[name]
+        return dict(self.kinds).get(name, ARGUMENT_KINDS[name])
 
 
 def _m(code: str, fn: Callable[..., Estimate], inputs: tuple[str, ...], layout: str,
@@ -144,7 +146,8 @@ _ALL = [
        "Freeman-Tukey double arcsine proportion", add=0.0),
     # single-group means
     _m("MN", means.mn, ("mi", "sdi", "ni"), "plain", "raw mean"),
-    _m("MNLN", means.mnln, ("mi", "sdi", "ni"), "plain", "log mean"),
+    Measure("MNLN", means.mnln, ("mi", "sdi", "ni"), "plain", "log mean",
+            kinds=(("mi", "nonnegative mean"),)),
     _m("SMN", means.smn, ("mi", "sdi", "ni"), "plain", "standardized mean"),
 ]  # fmt: skip
 
