@@ -40,7 +40,8 @@ class Estimate:
 def by_vtype(vtype: np.ndarray, variants: Mapping[str, Callable[[], np.ndarray]]) -> np.ndarray:
     """Per-row sampling variance chosen by ``vtype``; each variant is computed only if used."""
     out = np.full(len(vtype), np.nan)
-    for name in np.unique(vtype):
+    uniform = len(vtype) == 0 or bool((vtype == vtype[0]).all())
+    for name in vtype[:1] if uniform else np.unique(vtype):
         rows = vtype == name
         out[rows] = np.broadcast_to(variants[str(name)](), out.shape)[rows]
     return out

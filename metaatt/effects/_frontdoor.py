@@ -121,18 +121,19 @@ def escalc(
     given = _check_arguments(spec, inputs)
     k, labels, arrays = _read_inputs(given, data)
     _validate(spec, arrays, labels)
-    missing = _missing_names(arrays, k)
+    incomplete, missing = _missing_names(arrays, k)
     x, dropped = _prepare(spec, arrays, k, add_value, to, bool(drop00), labels)
     vtypes = vtype_array(vtype, k, spec)
     with np.errstate(all="ignore"):
         est = spec.compute(x, vtypes)
-        yi, vi, reasons = _finish(spec, est, missing, dropped, vtypes)
+        yi, vi, reasons = _finish(spec, est, incomplete, missing, dropped, vtypes)
 
     frame = data.copy() if data is not None else pd.DataFrame(index=pd.RangeIndex(k))
     frame["yi"] = yi
     frame["vi"] = vi
     frame[REASON_COLUMN] = pd.Series(reasons, index=frame.index, dtype=object)
-    vtype_attr = str(vtypes[0]) if len(set(vtypes)) <= 1 else [str(v) for v in vtypes]
+    uniform = bool((vtypes == vtypes[0]).all())
+    vtype_attr = str(vtypes[0]) if uniform else [str(v) for v in vtypes]
     frame.attrs["measure"] = spec.code
     frame.attrs["vtype"] = vtype_attr
     frame.attrs["escalc"] = {
@@ -270,13 +271,17 @@ def _validate(spec: Measure, arrays: dict[str, np.ndarray], labels: Any) -> None
                 )
 
 
-def _missing_names(arrays: dict[str, np.ndarray], k: int) -> np.ndarray:
-    """Per row, the comma-separated names of missing inputs (None if complete)."""
+def _missing_names(arrays: dict[str, np.ndarray], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows with a missing input, and for those the comma-separated names (else None)."""
+    names = list(arrays)
+    holes = np.column_stack([np.isnan(arrays[n]) for n in names])
+    incomplete = holes.any(axis=1)
     out = np.full(k, None, dtype=object)
-    for name, values in arrays.items():
-        rows = np.isnan(values)
-        out[rows] = [name if prev is None else f"{prev}, {name}" for prev in out[rows]]
-    return out
+    rows = np.flatnonzero(incomplete)
+    out[rows] = [
+        ", ".join(n for n, hole in zip(names, holes[i], strict=True) if hole) for i in rows
+    ]
+    return incomplete, out
 
 
 def _prepare(
@@ -306,13 +311,18 @@ def _prepare(
 
 
 def _finish(
-    spec: Measure, est: Estimate, missing: np.ndarray, dropped: np.ndarray, vtypes: np.ndarray
+    spec: Measure,
+    est: Estimate,
+    incomplete: np.ndarray,
+    missing: np.ndarray,
+    dropped: np.ndarray,
+    vtypes: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """metafor's rules for undefined values, and a reason for every undefined row."""
     yi = np.array(est.yi, dtype=float)
     vi = np.array(est.vi, dtype=float)
     averaged = np.isin(vtypes, ("AV", "AVHO")) & np.isfinite(yi) & ~np.isfinite(vi)
-    complete = np.array([m is None for m in missing]) & ~dropped
+    complete = ~incomplete & ~dropped
     # values declared missing (R's NA in metafor) rather than computed as NaN or infinite
     na_yi = ~complete.copy()
     na_vi = ~complete.copy()

@@ -162,17 +162,24 @@ def vtype_array(vtype: object, k: int, measure: Measure) -> np.ndarray:
     """``vtype`` as one string per row, validated against the measure's options."""
     from ..errors import MetaattError
 
+    options = ", ".join(repr(v) for v in measure.vtypes)
     if isinstance(vtype, str):
-        values = np.full(k, vtype, dtype=object)
-    else:
-        values = np.asarray(list(vtype), dtype=object) if vtype is not None else None
-        if values is None or values.ndim != 1 or len(values) != k:
-            raise MetaattError(f"vtype: give one string or one per study ({k}); got {vtype!r}")
-    bad = [v for v in values if v not in measure.vtypes]
-    if bad:
-        options = ", ".join(repr(v) for v in measure.vtypes)
+        if vtype not in measure.vtypes:
+            raise MetaattError(
+                f"vtype: {vtype!r} is not available for measure {measure.code!r}; "
+                f"choose from {options}"
+            )
+        return np.full(k, vtype, dtype="<U4")
+    values = None
+    if vtype is not None and not isinstance(vtype, dict):
+        values = np.asarray(list(vtype), dtype=object)
+    if values is None or values.ndim != 1 or len(values) != k:
+        raise MetaattError(f"vtype: give one string or one per study ({k}); got {vtype!r}")
+    ok = np.isin(values, measure.vtypes)
+    if not ok.all():
+        bad = values[~ok][0]
         raise MetaattError(
-            f"vtype: {bad[0]!r} is not available for measure {measure.code!r}; "
-            f"choose from {options}"
+            f"vtype: {bad!r} (study {int(np.flatnonzero(~ok)[0]) + 1}) is not available for "
+            f"measure {measure.code!r}; choose from {options}"
         )
-    return values
+    return values.astype("<U4")
