@@ -254,3 +254,14 @@ def test_errors_name_the_study_from_data() -> None:
 def test_metaatt_error_is_a_value_error() -> None:
     with pytest.raises(ValueError):
         metaatt.escalc("NOPE")
+
+
+def test_duplicate_index_and_per_study_vtype_errors() -> None:
+    data = TABLES.set_axis([1, 1, 2, 2])  # duplicated labels are kept, not aligned on
+    out = metaatt.escalc("OR", ai="ai", bi="bi", ci="ci", di="di", data=data, drop00=True)
+    assert list(out.index) == [1, 1, 2, 2]
+    assert out.reason.notna().tolist() == [False, True, False, False]
+    with pytest.raises(MetaattError, match=r"vtype: 'UB' \(study 2\) is not available"):
+        metaatt.escalc(
+            "PHI", ai="ai", bi="bi", ci="ci", di="di", data=data, vtype=["ST", "UB", "CS", "CS"]
+        )
