@@ -57,8 +57,9 @@ def escalc(
         ``"none"``. As in metafor, ``add`` defaults to 1/2 except for AS, PHI, PAS and PFT,
         where it defaults to 0 unless given explicitly.
     drop00
-        Leave tables with no events (``ai = ci = 0``) or only events (``bi = di = 0``) in
-        both groups undefined (with a reason) instead of correcting them.
+        Leave 2x2 / paired tables with no events (``ai = ci = 0``) or only events
+        (``bi = di = 0``) in both groups undefined (with a reason) instead of correcting
+        them. As in metafor, it does not apply to single-group proportions.
     vtype
         Sampling-variance type, one string or one per study: ``"LS"`` (default) everywhere;
         also ``"UB"``, ``"HO"`` (MD); ``"UB"``, ``"LS2"``, ``"AV"`` (SMD, SMD1); ``"HO"``,
@@ -72,13 +73,14 @@ def escalc(
     Returns
     -------
     pandas.DataFrame
-        The data's columns (if any) plus ``yi``, ``vi`` and ``reason``. ``reason`` is None
-        for computed rows; a row that cannot be computed (missing input, a table dropped by
+        The data's columns (if any) plus ``yi``, ``vi`` and ``reason`` (always present:
+        None for computed rows); a row that cannot be computed (missing input, a table dropped by
         ``drop00``, a measure undefined for its inputs such as a log ratio of means with
         opposite signs or MPORM with an infeasible ``ri``) keeps its place with ``yi``
         and/or ``vi`` NaN and a human-readable reason (``metaatt.pool`` excludes it and
         reports why). Where metafor keeps an estimate without a variance (e.g. ZCOR with
-        ``ni <= 3``), so does this function. ``frame.attrs`` holds ``measure``, ``vtype``
+        ``ni <= 3``) or the reverse (UCOR with ``ni = 4`` and ``vtype="AV"``), so does this
+        function. ``frame.attrs`` holds ``measure``, ``vtype``
         and ``escalc`` (all settings).
 
     Raises
@@ -86,8 +88,8 @@ def escalc(
     metaatt.MetaattError
         For an unknown measure or argument, a missing required argument, inputs of
         different lengths, non-numeric values, negative counts, SDs or sample sizes,
-        events exceeding group sizes, or correlations outside [-1, 1]; the message names the
-        argument and the row (study).
+        events exceeding group sizes, correlations outside [-1, 1], negative means for MNLN,
+        or an unavailable ``vtype``; the message names the argument and the row (study).
 
     Notes
     -----
