@@ -333,3 +333,27 @@ def test_swapping_arms_flips_the_sign(a_pre, a_post, c_pre, c_post, sd1, sd2, n1
     forward, backward = ppc(x, y), ppc(y, x)
     assert forward.yi[0] == pytest.approx(-backward.yi[0], abs=1e-12)
     assert forward.vi[0] == pytest.approx(backward.vi[0])
+
+
+def test_a_row_an_extractor_refuses_keeps_a_reason(monkeypatch):
+    from metaatt.attachment import compute, formats
+
+    original = formats.HANDLERS["paired_t"]
+
+    def picky(v, s):
+        if (v["t"] > 5).any():
+            raise MetaattError("t: too large for this test")
+        return original(v, s)
+
+    monkeypatch.setitem(compute.HANDLERS, "paired_t", picky)
+    frame = pd.concat([_one(instrument="RF", format="paired_t", t=t, n=20) for t in (2.0, 9.0)],
+                      ignore_index=True)  # fmt: skip
+    es = effect_sizes(frame)
+    assert np.isfinite(es.yi[0]) and es.reason[0] is None
+    assert np.isnan(es.yi[1]) and es.reason[1] == "cannot compute: t: too large for this test"
+
+
+def test_chi2_accepts_a_categorical_instrument():
+    es = effect_sizes(_one(instrument="AAI", format="chi2", chi2=4.0, sign=1, n=50, n_c=50,
+                           comparator="TAU"))  # fmt: skip
+    assert es.yi[0] == pytest.approx(ex.from_chi2(4.0, 100).yi[0]) and es.direction[0] == 1

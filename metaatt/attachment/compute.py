@@ -53,6 +53,29 @@ def _inputs(raw: dict[str, list], values: dict[str, list], formats: list[str]) -
     return out
 
 
+def _run(
+    handler: Any, values: pd.DataFrame, rows: np.ndarray, settings: Settings
+) -> list[tuple[np.ndarray, pd.DataFrame]]:
+    """Run a handler on all its rows; if an extractor refuses, isolate the refused rows.
+
+    A row the validator let through but an extractor rejects keeps NaN and the extractor's
+    message as its reason: it is never dropped, and the other rows are still computed.
+    """
+    try:
+        return [(rows, handler(values.iloc[rows], settings))]
+    except MetaattError:
+        pass
+    out = []
+    for row in rows:
+        single = np.array([row])
+        try:
+            out.append((single, handler(values.iloc[single], settings)))
+        except MetaattError as err:
+            failed = pd.DataFrame({"reason": [f"cannot compute: {err}"]})
+            out.append((single, failed))
+    return out
+
+
 def effect_sizes(
     sheet: Any,
     *,
@@ -153,9 +176,9 @@ def effect_sizes(
     for name, handler in HANDLERS.items():
         rows = np.flatnonzero(ok & (formats == name))
         if len(rows):
-            result = handler(values.iloc[rows], settings)
-            for column in result.columns:
-                computed[column][rows] = result[column].to_numpy()
+            for part, result in _run(handler, values, rows, settings):
+                for column in result.columns:
+                    computed[column][part] = result[column].to_numpy()
 
     direction = np.ones(k)
     construct = np.full(k, "", dtype=object)
