@@ -149,8 +149,8 @@ def paired_categorical(
     vi = np.full(k, np.nan)
     ok = reason == None  # noqa: E711 (elementwise)
     if categorical == "probit":
-        p1, p2, p11 = (ss + si) / n, (ss + is_) / n, ss / n
-        yi[ok], vi[ok] = (x[ok] for x in _probit_paired(p1, p2, p11, n))
+        p1, p2, p11 = (ss[ok] + si[ok]) / n[ok], (ss[ok] + is_[ok]) / n[ok], ss[ok] / n[ok]
+        yi[ok], vi[ok] = _probit_paired(p1, p2, p11, n[ok])
         metric = "d_raw_change"
         formula = "probit: d = Phi^-1(p_post) - Phi^-1(p_pre), paired delta-method variance"
     elif ok.any():

@@ -71,7 +71,7 @@ def phi_from_p11(p11: Any, p_pre: Any, p_post: Any) -> np.ndarray:
     ok = np.broadcast_to(denom > 0, out.shape)
     num = np.broadcast_to(p11 - p1 * p2, out.shape)
     den = np.broadcast_to(denom, out.shape)
-    out[ok] = num[ok] / den[ok]
+    out[ok] = np.clip(num[ok] / den[ok], -1.0, 1.0)
     return out
 
 
@@ -144,7 +144,8 @@ def marginal_categorical(
     x1, x2, nn = v["x_pre"], v["x_post"], v["n"]
     p1, p2 = x1 / nn, x2 / nn
     low, high = feasible_p11(p1, p2)
-    determined = low == high
+    determined = (x1 == 0) | (x1 == nn) | (x2 == 0) | (x2 == nn)  # a margin fixes the table
+    low = np.where(determined, high, low)
     phi_in = (
         read_vectors(None, None, nan_ok=("phi",), phi=phi).get("phi") if phi is not None else None
     )
@@ -166,10 +167,9 @@ def marginal_categorical(
     notes = [[] for _ in range(k)]
     if determined.any():
         idx = np.flatnonzero(determined)
-        ss = low[idx] * nn[idx]
+        ss = np.round(high[idx] * nn[idx])
         table = paired_categorical(
-            np.round(ss), np.round(x1[idx] - ss), np.round(x2[idx] - ss),
-            np.round(nn[idx] - x1[idx] - x2[idx] + ss),
+            ss, x1[idx] - ss, x2[idx] - ss, nn[idx] - x1[idx] - x2[idx] + ss,
             categorical=categorical, zero_cells=zero_cells, cc=cc,
         )  # fmt: skip
         for col in ("yi", "vi", "metric", "reason"):
@@ -222,6 +222,13 @@ def marginal_categorical(
             out.loc[rest, "formula"] = "MPORM: marginal log OR with phi" + (
                 f"; {_SCALE_FORMULA[categorical]}" if categorical in _SCALE_FORMULA else ""
             )
+    if len(rest):
+        stuck = rest[phi_used[rest] >= 1 - 1e-12]  # phi = 1: nobody changed classification
+        out.loc[stuck, ["yi", "vi"]] = np.nan
+        out.loc[stuck, "reason"] = (
+            "phi = 1 means no patient changed classification: the sampling variance is 0 "
+            "and the row cannot be weighted; assume a smaller phi"
+        )
     out["assumptions"] = ["; ".join(x) for x in notes]
     out["reason"] = pd.Series(_reasons(out["reason"]), dtype=object)
     out["yi"] = out["yi"].astype(float)
@@ -276,12 +283,18 @@ def marginal_sensitivity(
     grid = low[:, None] + (high - low)[:, None] * np.linspace(0, 1, int(points))[None, :]
     rows = np.repeat(np.arange(k), int(points))
     p11 = grid.ravel()
-    determined = np.repeat(low == high, int(points))
+    fixed = (
+        (v["x_pre"] == 0) | (v["x_pre"] == v["n"]) | (v["x_post"] == 0) | (v["x_post"] == v["n"])
+    )
+    low, high = np.where(fixed, high, low), high
+    determined = np.repeat(fixed, int(points))
     keep = ~determined | (np.tile(np.arange(int(points)), k) == 0)
     rows, p11, determined = rows[keep], p11[keep], determined[keep]
     nn, q1, q2 = v["n"][rows], p1[rows], p2[rows]
-    ss = p11 * nn
-    cells = np.column_stack([ss, q1 * nn - ss, q2 * nn - ss, nn * (1 - q1 - q2) + ss])
+    x_pre, x_post = v["x_pre"][rows], v["x_post"][rows]
+    ss = np.where(determined, np.round(p11 * nn), p11 * nn)
+    cells = np.column_stack([ss, x_pre - ss, x_post - ss, nn - x_pre - x_post + ss])
+    cells = np.where(np.abs(cells) < 1e-9 * nn[:, None], 0.0, cells)  # rounding at the bounds
     phi = phi_from_p11(p11, q1, q2)
     yi, vi = np.full(len(rows), np.nan), np.full(len(rows), np.nan)
     free = ~determined
@@ -297,6 +310,7 @@ def marginal_sensitivity(
     if determined.any():
         table = paired_categorical(*cells[determined].T, categorical=categorical)
         yi[determined], vi[determined] = table["yi"].to_numpy(), table["vi"].to_numpy()
+    vi = np.where(np.isfinite(phi) & (phi >= 1 - 1e-12), 0.0, vi)  # nobody changed: v = 0
     se = np.sqrt(np.where(vi >= 0, vi, np.nan))
     z = stats.norm.isf(0.025)
     return pd.DataFrame(
