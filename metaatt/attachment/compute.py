@@ -134,6 +134,24 @@ def effect_sizes(
     ----------
     Morris, S. B., & DeShon, R. P. (2002). Combining effect size estimates in meta-analysis
     with repeated measures and independent-groups designs. Psychological Methods, 7, 105-125.
+
+    Examples
+    --------
+    Morris (2008, Table 5), study 1 of Carlson & Schmidt (1999) as a ``ppc`` row (not an
+    attachment measure, so the instrument is registered first); d_ppc2 = 0.7684:
+
+    >>> import pandas as pd
+    >>> from metaatt.attachment import default_registry, effect_sizes
+    >>> reg = default_registry().add("training_outcome", construct="training outcome",
+    ...                              kind="dimensional", direction=1)
+    >>> sheet = pd.DataFrame([dict(
+    ...     study="Carlson & Schmidt 1999, study 1", outcome="training", comparator="control",
+    ...     instrument="training_outcome", source="Morris (2008), Table 5, p. 382",
+    ...     format="ppc", n=20, m_pre=30.6, sd_pre=15.0, m_post=38.5, n_c=20, m_pre_c=23.1,
+    ...     sd_pre_c=13.8, m_post_c=19.7, r=0.47)])
+    >>> es = effect_sizes(sheet, instruments=reg)
+    >>> round(float(es.yi[0]), 4), es.metric[0], es.r_source[0]
+    (0.7684, 'd_ppc', 'reported')
     """
     check_choice(categorical, "categorical", CATEGORICAL_SCALES)
     check_choice(zero_cells, "zero_cells", ZERO_CELL_POLICIES)
