@@ -273,3 +273,16 @@ def test_diagnostic_plots_save(tmp_path, bcg, suffix):
     for i, fig in enumerate(figures):
         path = savefig(fig, tmp_path / f"d{i}{suffix}", dpi=72)
         assert path.stat().st_size > 1000
+
+
+def test_baujat_of_a_fitted_model_uses_the_diagnostics_coordinates(bcg):
+    try:
+        from metaatt.diagnostics import baujat as coordinates
+    except ImportError:
+        with pytest.raises(metaatt.MetaattError, match=r"metaatt\.diagnostics\.baujat"):
+            baujat(bcg)
+        return
+    table = coordinates(bcg)
+    np.testing.assert_allclose(
+        one(baujat(bcg), "studies").get_offsets(), table[["x", "y"]].to_numpy()
+    )

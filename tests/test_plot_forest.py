@@ -427,3 +427,14 @@ def test_wrong_argument_types_are_rejected(bcg):
         forest(bcg, favours=("only one",))
     with pytest.raises(metaatt.MetaattError, match="variant"):
         forest(simple_frame(2, variant="funnel"))
+
+
+def test_huge_intervals_are_clipped_without_numerical_warnings():
+    frame = simple_frame(3, measure="OR")
+    frame.loc[0, "ci_high"] = 800.0  # exp(800) overflows
+    frame.loc[1, "ci_low"] = -750.0
+    fig = forest(frame, transform="exp")
+    assert len(one(fig, "clip-arrows-right").get_offsets()) == 1
+    assert len(one(fig, "clip-arrows-left").get_offsets()) == 1
+    lo, hi = one(fig, "study-markers").axes.get_xlim()
+    assert 0 < lo < hi < 100

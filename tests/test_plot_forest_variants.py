@@ -271,3 +271,16 @@ def test_savefig_leaves_the_global_style_alone(tmp_path):
     before = matplotlib.rcParams["pdf.fonttype"]
     savefig(forest(simple_frame(3)), tmp_path / "f.pdf")
     assert matplotlib.rcParams["pdf.fonttype"] == before
+
+
+def test_full_fit_from_scalar_attrs_and_its_reference_line():
+    table = influence_table("cumulative")
+    table.attrs.update(estimate=-0.71, ci_low=-1.07, ci_high=-0.36)
+    frame = from_cumulative(table)
+    assert frame.kind.iloc[-1] == "pooled" and frame.estimate.iloc[-1] == -0.71
+    fig = forest(table)
+    line = one(fig, "pooled-line")
+    np.testing.assert_allclose(line.get_xdata(), -0.71)
+    assert by_gid(forest(simple_frame(3)), "pooled-line") == []
+    table.attrs["estimate"] = float("nan")  # no usable full fit: no diamond
+    assert (from_cumulative(table).kind == "study").all()

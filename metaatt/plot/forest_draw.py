@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon
 
-from .columns import Column, part_offsets
+from .columns import Column, part_offsets, pretty_statistics
 from .forest_cells import EST_COLUMNS
 from .forest_layout import Row
 from .frames import ForestInput
@@ -36,7 +36,6 @@ __all__ = [
     "draw_rows",
     "draw_texts",
     "marker_sizes",
-    "pretty_statistics",
     "text_transform",
 ]
 
@@ -169,16 +168,6 @@ def text_transform(fig: Figure, ax: Axes, dx: float) -> mtransforms.Transform:
     return blended + mtransforms.ScaledTranslation(dx, 0.0, fig.dpi_scale_trans)
 
 
-def pretty_statistics(text: str) -> str:
-    """Typeset the plain-text statistics line: tau^2 -> τ², I^2 -> I², p = <.001 -> p < .001."""
-    return (
-        text.replace("tau^2", "\u03c4\u00b2")
-        .replace("I^2", "I\u00b2")
-        .replace("= <", "< ")
-        .replace("<  ", "< ")
-    )
-
-
 def draw_rows(
     ax: Axes,
     inp: ForestInput,
@@ -189,7 +178,7 @@ def draw_rows(
     bayes: bool,
 ) -> None:
     frame = inp.frame
-    est, low, high = (scale(frame[c].to_numpy()) for c in EST_COLUMNS)
+    est, low, high = (scale.clip(scale(frame[c].to_numpy()), *xlim) for c in EST_COLUMNS)
     weight = frame["weight"].to_numpy()
     study = [r for r in rows if r.kind == "study"]
     ys = np.array([r.y - (BAYES_OFFSET if r.shrunken >= 0 else 0.0) for r in study])

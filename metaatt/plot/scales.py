@@ -112,7 +112,15 @@ class DisplayScale:
     transformed: bool
 
     def __call__(self, values: Any) -> np.ndarray:
-        return np.asarray(self.func(np.asarray(values, dtype=float)), dtype=float)
+        with np.errstate(over="ignore"):  # exp of a huge bound is inf: drawn as clipped
+            return np.asarray(self.func(np.asarray(values, dtype=float)), dtype=float)
+
+    def clip(self, values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+        """Displayed values limited to far outside ``[lo, hi]`` (the axis clips the rest)."""
+        if self.axis == "log":
+            return np.clip(values, lo / 1e3, hi * 1e3)
+        span = hi - lo
+        return np.clip(values, lo - 10 * span, hi + 10 * span)
 
     def apply_to_axis(
         self,
