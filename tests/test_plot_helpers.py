@@ -82,7 +82,7 @@ def subgroup_frame() -> pd.DataFrame:
     frame.attrs = dict(
         overall.attrs,
         variant="subgroups",
-        subgroup_test="Test for subgroup differences: Q(2) = 1.86, p = 0.39",
+        subgroup_test="Test for subgroup differences: placeholder text for the drawing test",
     )
     return frame
 
@@ -147,7 +147,7 @@ def bayes_frame(synthetic: bool = False) -> pd.DataFrame:
         "level": 0.95,
         "synthetic": synthetic,
         "variant": "bayes",
-        "heterogeneity": "tau: posterior median 0.56 [0.33, 0.98]",
+        "heterogeneity": "tau: placeholder text for the drawing test",
     }
     return frame
 
@@ -282,3 +282,16 @@ def test_scale_never_transforms_silently():
         resolve_scale("log", "RR")
     with pytest.raises(metaatt.MetaattError, match="transform: expected"):
         resolve_scale(3, "RR")
+
+
+def test_plot_is_a_lazily_imported_submodule():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, metaatt\n"
+        "assert 'matplotlib' not in sys.modules\n"
+        "forest = metaatt.plot.forest\n"
+        "assert 'matplotlib' in sys.modules and callable(forest)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)

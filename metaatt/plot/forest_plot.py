@@ -16,10 +16,11 @@ from ..errors import MetaattError
 from .columns import place_columns, pretty_statistics
 from .forest_cells import build_columns
 from .forest_draw import (
-    bayes_legend,
     draw_columns,
     draw_rows,
     draw_texts,
+    legend,
+    legend_entries,
     text_transform,
 )
 from .forest_layout import Row, build_rows, pair_shrunken, study_order
@@ -170,8 +171,9 @@ def forest(
             gid="title",
             **st.font(st.fontsize + 1, fontweight="bold"),
         )
-    if bayes:
-        bayes_legend(ax, st, header_y)
+    entries = legend_entries(inp, st, bayes)
+    if entries:
+        legend(ax, st, header_y, entries)
     return fig
 
 
