@@ -153,6 +153,40 @@ def test_paule_mandel_solves_the_generalized_q_equation(data):
         assert res.tau2 == pytest.approx(root, rel=1e-8)
 
 
+def test_bimodal_likelihood_returns_the_global_maximum():
+    """Score negative at 0, a dip, then the global maximum at 0.1431 (metafor: 0.1431154)."""
+    yi = np.array(
+        [
+            -0.36930046,
+            -0.57922482,
+            0.97708873,
+            0.17025828,
+            1.71225454,
+            0.75921803,
+            0.38234231,
+            -0.24566244,
+            0.38765262,
+        ]
+    )
+    vi = np.array(
+        [
+            0.43577336,
+            0.14697452,
+            0.30355833,
+            0.38987937,
+            0.35945694,
+            0.45811316,
+            0.43089486,
+            0.45952763,
+            0.01816093,
+        ]
+    )
+    assert _ml_loglik(0.01, yi, vi) < _ml_loglik(0.0, yi, vi) < _ml_loglik(0.1431, yi, vi)
+    res = quiet_pool(yi, vi, method="ML")
+    assert res.tau2 == pytest.approx(0.1431154, abs=5e-8)
+    assert not res.tau2_at_boundary
+
+
 def test_extreme_scales_converge():
     rng = np.random.default_rng(1)
     for scale in (1e-6, 1.0, 1e6):
