@@ -161,13 +161,13 @@ def test_bad_input():
         metaatt.multilevel(yi, vi, study=[1, 2, 3, 4])
     with pytest.raises(MetaattError, match="one study"):
         metaatt.multilevel(yi, vi, study=[1, 1, 1, 1])
-    with pytest.raises(MetaattError, match="single effect size .*es_id"):
+    with pytest.raises(MetaattError, match=r"single effect size .*es_id"):
         metaatt.multilevel(yi, vi, study=[1, 1, 2, 2], es_id=[1, 1, 1, 1])
     with pytest.raises(MetaattError, match="study: 3 values for 4"):
         metaatt.multilevel(yi, vi, study=[1, 1, 2])
     with pytest.raises(MetaattError, match="method: unknown value 'DL'"):
         metaatt.multilevel(yi, vi, study=[1, 1, 2, 2], method="DL")
-    with pytest.raises(MetaattError, match="study: row 3 .*missing"):
+    with pytest.raises(MetaattError, match=r"study: row 3 .*missing"):
         metaatt.multilevel(yi, vi, study=[1, 1, None, 2])
 
 

@@ -139,7 +139,7 @@ def test_bad_input():
         metaatt.robust(res, cluster=[1, 1, 1, 1])
     with pytest.raises(MetaattError, match="adjust: unknown value 'CR3'"):
         metaatt.robust(res, cluster=[1, 2, 3, 4], adjust="CR3")
-    with pytest.raises(MetaattError, match="cluster: row 2 .*no cluster label"):
+    with pytest.raises(MetaattError, match=r"cluster: row 2 .*no cluster label"):
         metaatt.robust(res, cluster=[1, None, 3, 4])
     with pytest.raises(MetaattError, match="result: expected the result"):
         metaatt.robust({"estimate": 1}, cluster=[1, 2])
