@@ -151,9 +151,6 @@ def _from_table(frame: pd.DataFrame, n_rows: int, intercept: bool, name: str) ->
     if intercept:
         X = np.hstack([np.ones((n_rows, 1)), X])
         names.insert(0, INTERCEPT)
-    # rows with any missing moderator become NaN throughout
-    missing = np.isnan(X).any(axis=1)
-    X[missing] = np.nan
     return ModeratorMatrix(
         X=X,
         names=tuple(names),

@@ -52,18 +52,22 @@ def read_moderator_inputs(
     """
     table, n_rows = _input_rows(yi, data)
     moderators = build_moderators(mods, data=table, n_rows=n_rows, intercept=intercept)
-    columns = {f"mods[{name}]": moderators.X[:, j] for j, name in enumerate(moderators.names)}
+    X_all = moderators.X
+    if moderators.spec is not None:
+        # formula: the engine marks rows with any missing variable; name the formula
+        flags = {"mods (formula variables)": np.where(np.isnan(X_all).any(axis=1), np.nan, 0.0)}
+    else:
+        flags = {
+            f"mods[{name}]": X_all[:, j]
+            for j, name in enumerate(moderators.names)
+            if np.isnan(X_all[:, j]).any()
+        }
     inputs, extras = read_effects(
-        yi,
-        vi,
-        sei=sei,
-        data=data,
-        labels=labels,
-        missing=missing,
-        extra={**columns, **(extra or {})},
+        yi, vi, sei=sei, data=data, labels=labels, missing=missing, extra={**flags, **(extra or {})}
     )
-    X = np.column_stack([extras.pop(c) for c in columns])
-    return inputs, extras, dataclasses.replace(moderators, X=X)
+    for name in flags:
+        extras.pop(name)
+    return inputs, extras, dataclasses.replace(moderators, X=X_all[inputs.included])
 
 
 def pseudo_r2(tau2_intercept_only: float, tau2: float) -> float:
