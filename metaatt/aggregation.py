@@ -141,18 +141,22 @@ def _aggregate_arrays(
 
 
 def _summarise_column(values: pd.Series, codes: np.ndarray, n_clusters: int) -> list:
-    """Numbers and logicals: cluster mean; anything else: the most frequent value."""
+    """Numbers and logicals: cluster mean; anything else: the most frequent value (ties:
+    the first in sorted order, as R's ``which.max(table(x))``)."""
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
         numbers = pd.to_numeric(values, errors="coerce").astype(float)
         return (
             pd.Series(numbers.to_numpy()).groupby(codes).mean().reindex(range(n_clusters)).tolist()
         )
     frame = pd.DataFrame({"c": codes, "x": values.to_numpy(dtype=object)}).dropna()
-    out = [None] * n_clusters
-    for c, part in frame.groupby("c"):
-        counts = part["x"].astype(str).value_counts()
-        top = sorted(counts[counts == counts.max()].index)[0]
-        out[int(c)] = part["x"][part["x"].astype(str) == top].iloc[0]
+    frame["s"] = frame["x"].astype(str)
+    counts = frame.groupby(["c", "s"], sort=True).size().rename("n").reset_index()
+    top = counts.sort_values(["c", "n", "s"], ascending=[True, False, True]).drop_duplicates("c")
+    first = frame.drop_duplicates(["c", "s"]).set_index(["c", "s"])["x"]
+    chosen = first.loc[list(zip(top["c"], top["s"], strict=True))]
+    out: list = [None] * n_clusters
+    for c, value in zip(top["c"], chosen, strict=True):
+        out[int(c)] = value
     return out
 
 
@@ -229,12 +233,11 @@ def aggregate(
         extra["time"] = as_float_vector(resolve_column(time, "time", table), "time", allow_nan=True)
     inputs, extras = read_effects(yi, vi, sei=sei, data=data, missing=missing, extra=extra)
     codes_all = extras["cluster"].astype(int)
-    present, codes = np.unique(codes_all, return_inverse=True)
-    # clusters in order of first appearance
-    first = np.array([np.flatnonzero(codes == c)[0] for c in range(len(present))])
-    rank = np.argsort(np.argsort(first))
-    codes = rank[codes]
-    labels = [levels[present[np.argsort(rank)][c]] for c in range(len(present))]
+    # clusters numbered in order of first appearance among the analysed rows
+    present, first, codes = np.unique(codes_all, return_index=True, return_inverse=True)
+    by_appearance = np.argsort(first)
+    codes = np.argsort(by_appearance)[codes]
+    labels = [levels[present[i]] for i in by_appearance]
     n_clusters = len(labels)
     rho_arr = _per_cluster(rho, "rho", labels, struct in ("CS", "CS+CAR"))
     if struct == "ID" and rho is not None:
@@ -255,9 +258,9 @@ def aggregate(
     )
     name = cluster if isinstance(cluster, str) else "cluster"
     out = pd.DataFrame({name: labels})
-    source = inputs.data.drop(
-        columns=[c for c in ("yi", "vi") if c in inputs.data], errors="ignore"
-    )
+    source = inputs.data.drop(columns=[c for c in ("yi", "vi") if c in inputs.data])
+    if table is None:  # arrays in: no other columns (only generated study labels)
+        source = source.iloc[:, 0:0]
     for column in source.columns:
         if column == name:
             continue

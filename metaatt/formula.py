@@ -274,7 +274,6 @@ def new_design_rows(
     value; otherwise a 1-D array is one row and a 2-D array has one row per prediction, with
     one column per non-intercept coefficient (as metafor's ``newmods``).
     """
-    m_names = moderators.moderator_names
     if isinstance(newmods, dict):
         newmods = pd.DataFrame({k: np.atleast_1d(v) for k, v in newmods.items()})
     if moderators.spec is not None:
@@ -307,7 +306,6 @@ def new_design_rows(
         raise MetaattError(
             f"{name}: row {int(np.argwhere(np.isnan(X))[0][0]) + 1} has a missing value"
         )
-    del m_names
     return X
 
 
