@@ -175,15 +175,15 @@ def meta_regression(
     Examples
     --------
     BCG vaccine trials, log risk ratio on absolute latitude and year (metafor's ``rma``
-    example: tau^2 0.1108, R^2 64.63%, QM(2) 12.2043):
+    example: tau^2 0.1108, R^2 64.63%, QE(10) 28.3251):
 
     >>> import warnings, metaatt
     >>> bcg = metaatt.datasets.load_bcg()
     >>> es = metaatt.escalc("RR", ai=bcg.tpos, bi=bcg.tneg, ci=bcg.cpos, di=bcg.cneg)
     >>> es["ablat"], es["year"] = bcg.ablat, bcg.year
     >>> res = metaatt.meta_regression("yi", "vi", "~ ablat + year", data=es)
-    >>> print(f"{res.tau2:.4f} {res.r2:.2f} {res.qm:.4f}")
-    0.1108 64.63 12.2043
+    >>> print(f"{res.tau2:.4f} {res.r2:.2f} {res.qe:.4f}")
+    0.1108 64.63 28.3251
     """
     method = normalize_method(method)
     test = normalize_test(test)
