@@ -58,7 +58,7 @@ def _full_rank(X: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def _fit_chunk(spec: ModelSpec, mask: np.ndarray) -> ModelFit:
-    B, k = mask.shape
+    B, _k = mask.shape
     y = np.where(mask > 0, spec.yi[None, :], 0.0)
     v = np.where(mask > 0, spec.vi[None, :], 1.0)
     X = None if spec.X is None else np.broadcast_to(spec.X, (B, *spec.X.shape))

@@ -26,10 +26,7 @@ def full_fit_quantities(spec: ModelSpec) -> tuple[SubsetFits, np.ndarray, np.nda
     """The model refitted to all studies, its weights and its hat values."""
     full = fit_subsets(spec, np.ones((1, spec.k)))
     X = spec.design_matrix()
-    if spec.user_weights is not None:
-        w = spec.user_weights
-    else:
-        w = 1.0 / (spec.vi + full.tau2[0])
+    w = spec.user_weights if spec.user_weights is not None else 1.0 / (spec.vi + full.tau2[0])
     inv = np.linalg.inv(X.T @ (w[:, None] * X))
     hat = w * np.einsum("ki,ij,kj->k", X, inv, X)
     return full, w, hat
