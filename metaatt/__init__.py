@@ -16,7 +16,9 @@ from .errors import (
     BoundaryWarning,
     ConvergenceError,
     ConvergenceWarning,
+    DegenerateStatisticWarning,
     HeterogeneityUndefinedWarning,
+    InfeasibleAssumptionWarning,
     MetaattError,
     MetaattWarning,
     StudyExcludedWarning,
@@ -48,6 +50,9 @@ _LAZY_ATTRIBUTES: dict[str, str] = {
     "cumulative": "metaatt.diagnostics",
     "mantel_haenszel": "metaatt.twobytwo",
     "peto": "metaatt.twobytwo",
+    "provenance_table": "metaatt.provenance",
+    "with_provenance": "metaatt.provenance",
+    "assumption_sensitivity": "metaatt.assumptions",
 }
 # lazily imported submodules
 _LAZY_SUBMODULES = frozenset(
@@ -59,7 +64,9 @@ __all__ = [
     "BoundaryWarning",
     "ConvergenceError",
     "ConvergenceWarning",
+    "DegenerateStatisticWarning",
     "HeterogeneityUndefinedWarning",
+    "InfeasibleAssumptionWarning",
     "MetaattError",
     "MetaattWarning",
     "StudyExcludedWarning",
