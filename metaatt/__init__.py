@@ -16,7 +16,9 @@ from .errors import (
     BoundaryWarning,
     ConvergenceError,
     ConvergenceWarning,
+    DegenerateStatisticWarning,
     HeterogeneityUndefinedWarning,
+    InfeasibleAssumptionWarning,
     MetaattError,
     MetaattWarning,
     StudyExcludedWarning,
@@ -37,6 +39,7 @@ _LAZY_ATTRIBUTES: dict[str, str] = {
     "multilevel": "metaatt.multilevel_model",
     "robust": "metaatt.cluster_robust",
     "aggregate": "metaatt.aggregation",
+    "aggregate_sensitivity": "metaatt.aggregation",
     "egger_test": "metaatt.bias",
     "rank_correlation_test": "metaatt.bias",
     "trim_and_fill": "metaatt.bias",
@@ -48,17 +51,23 @@ _LAZY_ATTRIBUTES: dict[str, str] = {
     "cumulative": "metaatt.diagnostics",
     "mantel_haenszel": "metaatt.twobytwo",
     "peto": "metaatt.twobytwo",
+    "provenance_table": "metaatt.provenance",
+    "with_provenance": "metaatt.provenance",
+    "assumption_sensitivity": "metaatt.assumptions",
 }
 # lazily imported submodules
 _LAZY_SUBMODULES = frozenset(
     {"attachment", "bayes", "datasets", "effects", "extract", "plot", "spec", "simulate"}
+    | {"bias", "diagnostics", "twobytwo"}  # publication bias, sensitivity, 2x2 pooling
 )
 
 __all__ = [
     "BoundaryWarning",
     "ConvergenceError",
     "ConvergenceWarning",
+    "DegenerateStatisticWarning",
     "HeterogeneityUndefinedWarning",
+    "InfeasibleAssumptionWarning",
     "MetaattError",
     "MetaattWarning",
     "StudyExcludedWarning",

@@ -125,7 +125,7 @@ class ModelFit:
 
     @property
     def statistic(self) -> np.ndarray:
-        # se = 0 (identical outcomes under hksj): +-inf, as in metafor
+        """Wald z or t statistics (``+/-inf`` when a Knapp-Hartung SE is 0, NaN for 0/0)."""
         with np.errstate(divide="ignore", invalid="ignore"):
             return self.coef / self.se
 

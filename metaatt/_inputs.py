@@ -136,6 +136,7 @@ def read_effects(
     labels: Any = None,
     missing: str = "raise",
     extra: dict[str, Any] | None = None,
+    allow_mixed_metrics: bool = False,
 ) -> tuple[EffectInputs, dict[str, np.ndarray]]:
     """Validate effect sizes and return them with any ``extra`` per-study arrays aligned.
 
@@ -154,6 +155,10 @@ def read_effects(
     extra
         Further per-study inputs (e.g. moderators, weights) validated for length and
         subset to the included rows; returned in the second element.
+    allow_mixed_metrics
+        A table with a ``metric`` column whose included rows carry different metrics (e.g.
+        change-score ``d_z`` and raw-score ``d_raw_change``) raises a ``MetaattError``
+        unless this is ``True`` (see :mod:`metaatt.extract.metrics`).
     """
     check_choice(missing, "missing", ("raise", "exclude"))
     if (
@@ -233,6 +238,10 @@ def read_effects(
     if not included.any():
         detail = "; ".join(f"{label_list[i]}: {r}" for i, r in reasons.items())
         raise MetaattError(f"yi: no study can be analysed ({detail})")
+    # attachment layer: refuse to pool effect sizes on different metrics (metaatt.extract.metrics)
+    from .extract.metrics import check_metric_mix
+
+    check_metric_mix(data, included, label_list, allow_mixed_metrics=allow_mixed_metrics)
 
     if reasons:
         listing = "; ".join(f"{label_list[i]} ({reasons[i]})" for i in sorted(reasons))

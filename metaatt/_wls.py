@@ -135,7 +135,7 @@ class WLSFit:
     @cached_property
     def q(self) -> np.ndarray:
         """Weighted residual sum of squares ``y' P_a y = sum a e^2``."""
-        return np.vecdot(self.a * self.resid, self.resid)
+        return np.einsum("bk,bk->b", self.a, self.resid**2)
 
     def trace_inv_xtcx(self, c: np.ndarray) -> np.ndarray:
         """``tr((X'AX)^{-1} X' diag(c) X)``."""
@@ -149,7 +149,7 @@ class WLSFit:
 
     def trace_ps(self, s: np.ndarray) -> np.ndarray:
         """``tr(P_a S)`` for ``S = diag(s)``."""
-        return np.vecdot(self.a, s) - self.trace_inv_xtcx(self.a**2 * s)
+        return np.einsum("bk,bk->b", self.a, s) - self.trace_inv_xtcx(self.a**2 * s)
 
     def leverage(self) -> np.ndarray:
         """``m_ii = x_i' (X'AX)^{-1} x_i`` (without the weight), shape ``(B, k)``."""
@@ -188,7 +188,7 @@ class WLSFit:
 
 def _residual(design: Design, a: np.ndarray, inv_xtax: np.ndarray, u: np.ndarray) -> np.ndarray:
     if design.X is None:
-        coef = inv_xtax[:, 0, 0] * np.vecdot(a, u)
+        coef = inv_xtax[:, 0, 0] * np.einsum("bk,bk->b", a, u)
         return (u - coef[:, None]) * design.mask
     xtau = np.einsum("bki,bk,bk->bi", design.X, a, u)
     coef = np.einsum("bij,bj->bi", inv_xtax, xtau)
@@ -198,8 +198,8 @@ def _residual(design: Design, a: np.ndarray, inv_xtax: np.ndarray, u: np.ndarray
 def wls(design: Design, a: np.ndarray) -> WLSFit:
     """Fit ``y ~ X`` by weighted least squares with weights ``a`` (shape ``(B, k)``)."""
     if design.X is None:
-        sa = np.add.reduce(a, axis=-1)
-        coef = (np.vecdot(a, design.y) / sa)[:, None]
+        sa = a.sum(axis=-1)
+        coef = (np.einsum("bk,bk->b", a, design.y) / sa)[:, None]
         resid = design.y - coef
         if design.has_padding:
             resid *= design.mask

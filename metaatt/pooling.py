@@ -11,7 +11,12 @@ from ._fit import TESTS, fit_model
 from ._inputs import read_effects
 from ._validate import as_float_vector, check_choice, check_level, describe_row, first_bad
 from ._wls import Design
-from .errors import BoundaryWarning, HeterogeneityUndefinedWarning, MetaattError
+from .errors import (
+    BoundaryWarning,
+    DegenerateStatisticWarning,
+    HeterogeneityUndefinedWarning,
+    MetaattError,
+)
 from .results import PoolResult
 from .tau2 import TAU2_ESTIMATORS
 
@@ -48,6 +53,7 @@ def pool(
     labels: Any = None,
     weights: Any = None,
     missing: str = "raise",
+    allow_mixed_metrics: bool = False,
 ) -> PoolResult:
     """Pool effect sizes with the common-effect or a random-effects model.
 
@@ -77,6 +83,10 @@ def pool(
     missing
         ``"raise"`` (default) or ``"exclude"`` rows with missing values; rows of an
         ``escalc`` table that carry a ``reason`` are always excluded with that reason.
+    allow_mixed_metrics
+        Effect-size tables with a ``metric`` column (``metaatt.attachment.effect_sizes``,
+        ``metaatt.extract``) must not mix metrics, e.g. change-score ``d_z`` with raw-score
+        ``d_raw_change``: a ``MetaattError`` says so unless this is ``True``.
 
     Returns
     -------
@@ -121,7 +131,14 @@ def pool(
     test = normalize_test(test)
     level = check_level(level)
     inputs, extras = read_effects(
-        yi, vi, sei=sei, data=data, labels=labels, missing=missing, extra={"weights": weights}
+        yi,
+        vi,
+        sei=sei,
+        data=data,
+        labels=labels,
+        missing=missing,
+        extra={"weights": weights},
+        allow_mixed_metrics=allow_mixed_metrics,
     )
     user_weights = extras.get("weights")
     if method == "GENQ":
@@ -153,5 +170,13 @@ def pool(
             "the random-effects model reduces to the common-effect model"
         )
         warnings.warn(message, BoundaryWarning, stacklevel=2)
+        notes.append(message)
+    if test.startswith("hksj") and inputs.k > 1 and fit.knha_scale[0] == 0.0:
+        message = (
+            "the generalized Q statistic is 0 (all estimates equal the pooled one), so the "
+            "Hartung-Knapp standard error is 0 and the interval has width 0; "
+            "test='hksj-adhoc' keeps the scale factor at 1 or more"
+        )
+        warnings.warn(message, DegenerateStatisticWarning, stacklevel=2)
         notes.append(message)
     return PoolResult.from_fit(fit, inputs=inputs, notes=tuple(notes))

@@ -25,7 +25,9 @@ PMM       ``Q_w = median of chi^2_df``                                          
 Negative solutions are truncated at 0 (``at_boundary`` records this). The iterative
 estimators (ML, REML, PM, EB, PMM) are solved exactly, to ``1e-12`` relative, by
 bracketed Newton steps (:mod:`metaatt._roots`); when the equation has no positive root the
-estimate is the boundary value 0.
+estimate is the boundary value 0. The ML and REML likelihoods can be bimodal: their score is
+scanned for every local maximum and the global maximum on ``[0, inf)`` is returned (metafor's
+Fisher scoring returns the local maximum it reaches from its start).
 
 References
 ----------
@@ -249,6 +251,117 @@ def _iterative(design: Design, fun: Callable, name: str, se_fun: Callable) -> Ta
     return Tau2Estimate(tau2, se_fun(tau2), boundary, converged, its)
 
 
+# --- likelihood maximisation (ML, REML) ---------------------------------------------------
+
+#: grid points scanned for sign changes of the score (the likelihood can be multimodal)
+SCAN_POINTS = 24
+_SCAN_CELLS = 4_000_000  # evaluate the scan in one tiled pass below this many cells
+
+
+def likelihood_upper_bound(design: Design, restricted: bool) -> np.ndarray:
+    """A tau^2 beyond which the (restricted) likelihood score is provably negative.
+
+    With ``c = RSS_OLS / m`` (``m = k - p`` for REML, ``k`` for ML) and ``d = max v - min v``,
+    ``sum w^2 e^2 <= RSS_OLS / (min v + tau2)^2`` and ``tr(P) >= (k - p) / (max v + tau2)``
+    (``sum w >= k / (max v + tau2)``), so the score is negative once
+    ``u = min v + tau2 > (c + sqrt(c^2 + 4 c d)) / 2``.
+    """
+    ols = wls(design, design.mask.copy())
+    m = np.maximum(design.df if restricted else design.k, 1).astype(float)
+    c = ols.q / m
+    vmin = np.where(design.mask > 0, design.v, np.inf).min(axis=-1)
+    vmax = np.where(design.mask > 0, design.v, -np.inf).max(axis=-1)
+    u = 0.5 * (c + np.sqrt(c * c + 4.0 * c * (vmax - vmin)))
+    return np.maximum(u - vmin, 0.0) * (1.0 + 1e-9)
+
+
+def _tiled(design: Design, repeats: int) -> Design:
+    X = None if design.X is None else np.repeat(design.X, repeats, axis=0)
+    return Design(
+        np.repeat(design.y, repeats, axis=0),
+        np.repeat(design.v, repeats, axis=0),
+        np.repeat(design.mask, repeats, axis=0),
+        X,
+        np.repeat(design.k, repeats),
+        design.p,
+    )
+
+
+def _scan(design: Design, make_score: Callable, points: np.ndarray) -> np.ndarray:
+    """The score at ``points`` (shape ``(B, G)``), in one tiled pass or point by point."""
+    n, g = points.shape
+    if n * g * design.y.shape[1] <= _SCAN_CELLS:
+        f, _ = make_score(_tiled(design, g))(points.reshape(-1))
+        return f.reshape(n, g)
+    score = make_score(design)
+    return np.column_stack([score(points[:, j])[0] for j in range(g)])
+
+
+def log_likelihood(design: Design, tau2: np.ndarray, restricted: bool) -> np.ndarray:
+    """(Restricted) profile log-likelihood of tau^2, up to a constant.
+
+    ``-1/2 [sum log(v + tau2) + sum w e^2]`` plus ``-1/2 log det(X'WX)`` for REML.
+    """
+    w = design.weights(tau2)
+    fit = wls(design, w)
+    logv = np.einsum("bk,bk->b", design.mask, np.log(design.v + tau2[:, None]))
+    value = -0.5 * (logv + fit.q)
+    if restricted:
+        value = value - 0.5 * np.linalg.slogdet(design.xtax(w))[1]
+    return value
+
+
+def _maximise_likelihood(design: Design, make_score: Callable, name: str, restricted: bool):
+    """Global maximiser of the (restricted) likelihood over ``tau2 >= 0``.
+
+    The score is scanned on a grid up to :func:`likelihood_upper_bound`; every sign change
+    from + to - brackets a local maximum, refined by bracketed Newton steps; the boundary 0
+    is a candidate when the score there is not positive. The candidate with the largest
+    likelihood wins, so a bimodal likelihood cannot trap the estimate in a local maximum.
+    """
+    n = design.k.shape[0]
+    upper = likelihood_upper_bound(design, restricted)
+    fractions = np.concatenate([[0.0], np.geomspace(1e-6, 1.0, SCAN_POINTS - 1)])
+    points = upper[:, None] * fractions[None, :]
+    f = _scan(design, make_score, points)
+    rising = (f[:, :-1] > 0.0) & (f[:, 1:] <= 0.0)
+    counts = rising.sum(axis=1)
+    best = np.zeros(n)
+    boundary_ok = f[:, 0] <= 0.0
+    best_ll = np.where(boundary_ok, log_likelihood(design, np.zeros(n), restricted), -np.inf)
+    iterations = np.zeros(n, dtype=int)
+    converged = np.ones(n, dtype=bool)
+    score = make_score(design)
+    order = np.cumsum(rising, axis=1) * rising  # 1, 2, ... at each bracket
+    for j in range(int(counts.max(initial=0))):
+        has = counts > j
+        g = np.argmax(order == j + 1, axis=1)
+        lo = np.where(has, points[np.arange(n), g], 0.0)
+        hi = np.where(has, points[np.arange(n), np.minimum(g + 1, SCAN_POINTS - 1)], 0.0)
+        root, ok, its = bracketed_newton(score, lo, hi, x0=0.5 * (lo + hi))
+        root = np.where(has, root, 0.0)
+        ll = log_likelihood(design, root, restricted)
+        better = has & (ll > best_ll)
+        best = np.where(better, root, best)
+        best_ll = np.where(better, ll, best_ll)
+        iterations += np.where(has, its, 0)
+        converged &= ok | ~has
+    if not converged.all():
+        bad = int(np.flatnonzero(~converged)[0])
+        raise ConvergenceError(
+            f"method {name!r}: the tau2 estimating equation did not converge "
+            f"(analysis {bad + 1}, last value {best[bad]:.6g})"
+        )
+    return best, best == 0.0, converged, iterations
+
+
+def _likelihood_estimate(
+    design: Design, make_score: Callable, name: str, restricted: bool, se_fun: Callable
+) -> Tau2Estimate:
+    tau2, boundary, converged, its = _maximise_likelihood(design, make_score, name, restricted)
+    return Tau2Estimate(tau2, se_fun(tau2), boundary, converged, its)
+
+
 def tau2_ml(design: Design, weights: np.ndarray | None = None) -> Tau2Estimate:
     """Maximum likelihood; SE from the expected information ``sum w^2 / 2``."""
 
@@ -256,7 +369,7 @@ def tau2_ml(design: Design, weights: np.ndarray | None = None) -> Tau2Estimate:
         w = design.weights(tau2)
         return np.sqrt(2.0 / np.einsum("bk,bk->b", w, w))
 
-    return _iterative(design, _ml_score(design), "ML", se)
+    return _likelihood_estimate(design, _ml_score, "ML", False, se)
 
 
 def tau2_reml(design: Design, weights: np.ndarray | None = None) -> Tau2Estimate:
@@ -268,7 +381,7 @@ def tau2_reml(design: Design, weights: np.ndarray | None = None) -> Tau2Estimate
         fit = wls(design, design.weights(tau2))
         return np.sqrt(2.0 / fit.trace_psps(design.mask))
 
-    return _iterative(design, _reml_score(design), "REML", se)
+    return _likelihood_estimate(design, _reml_score, "REML", True, se)
 
 
 def _pm_se(design: Design) -> Callable:
