@@ -88,6 +88,41 @@ class InterceptSums:
             out.append(np.vecdot(wj, table))
         return out
 
+    def grid_sums(self, points: np.ndarray, powers: int) -> list[np.ndarray]:
+        """:meth:`sums` at ``G`` values of tau^2 per analysis (``points``: ``(B, G)``).
+
+        ``S_j[m]`` is an array of shape ``(G,)`` (one analysis) or ``(B, G)``.
+        """
+        table = self._table
+        if self.single:
+            w = 1.0 / (self._v[None, :] + points[0][:, None])  # (G, k)
+            out = [table @ w.T]
+            wj = w
+            for _ in range(1, powers):
+                wj = wj * w
+                out.append(table @ wj.T)
+            return out  # each (3, G)
+        w = 1.0 / (self._v[:, None, :] + points[:, :, None])  # (B, G, k)
+        out = [np.einsum("bgk,mbk->mbg", w, table)]
+        wj = w
+        for _ in range(1, powers):
+            wj = wj * w
+            out.append(np.einsum("bgk,mbk->mbg", wj, table))
+        return out  # each (3, B, G)
+
+    def log_likelihood(self, tau2: np.ndarray, restricted: bool) -> np.ndarray:
+        """``-1/2 [sum log(v + tau2) + Q_gen(tau2)]``, minus ``1/2 log(sum w)`` for REML."""
+        (s1,) = self.sums(tau2, 1)
+        if self.single:
+            logv = float(np.add.reduce(np.log(self._v + tau2[0])))
+        else:
+            logv = np.vecdot(self._table[0], np.log(self._v + tau2[:, None]))
+        mu = s1[1] / s1[0]
+        value = -0.5 * (logv + (s1[2] - mu * s1[1]))
+        if restricted:
+            value = value - 0.5 * np.log(s1[0])
+        return np.reshape(value, (-1,))
+
     def q_gen(self, tau2: np.ndarray) -> tuple[Any, Any]:
         """Generalized Q statistic ``Q_gen(tau2)`` and ``y'PPy = -dQ_gen/dtau2``."""
         s1, s2 = self.sums(tau2, 2)
@@ -97,7 +132,10 @@ class InterceptSums:
         return q, ypy2
 
     def _score_terms(self, tau2: np.ndarray) -> tuple[Any, ...]:
-        s1, s2, s3 = self.sums(tau2, 3)
+        return self._terms(*self.sums(tau2, 3))
+
+    @staticmethod
+    def _terms(s1: Any, s2: Any, s3: Any) -> tuple[Any, ...]:
         sw = s1[0]
         mu = s1[1] / sw
         ypy2 = s2[2] - 2.0 * mu * s2[1] + mu * mu * s2[0]
@@ -108,7 +146,10 @@ class InterceptSums:
 
     def reml_score(self, tau2: np.ndarray) -> tuple[Any, Any]:
         """REML score ``(y'PPy - tr P) / 2`` and its derivative ``tr(PP) / 2 - y'PPPy``."""
-        sw, sw2, sw3, ypy2, ypy3 = self._score_terms(tau2)
+        return self._reml(*self._score_terms(tau2))
+
+    @staticmethod
+    def _reml(sw: Any, sw2: Any, sw3: Any, ypy2: Any, ypy3: Any) -> tuple[Any, Any]:
         ratio = sw2 / sw
         trace_p = sw - ratio
         trace_pp = sw2 - 2.0 * sw3 / sw + ratio * ratio
@@ -116,7 +157,10 @@ class InterceptSums:
 
     def ml_score(self, tau2: np.ndarray) -> tuple[Any, Any]:
         """ML score ``(y'PPy - sum w) / 2`` and its derivative ``sum w^2 / 2 - y'PPPy``."""
-        sw, sw2, _, ypy2, ypy3 = self._score_terms(tau2)
+        return self._ml(*self._score_terms(tau2))
+
+    @staticmethod
+    def _ml(sw: Any, sw2: Any, sw3: Any, ypy2: Any, ypy3: Any) -> tuple[Any, Any]:
         return 0.5 * (ypy2 - sw), 0.5 * sw2 - ypy3
 
     def trace_pp(self, tau2: np.ndarray) -> np.ndarray:
@@ -157,6 +201,21 @@ class InterceptEquation:
         q = np.asarray(q, dtype=float)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return 1.0 / self.target - 1.0 / q, -ypy2 / (q * q)
+
+    def scan(self, points: np.ndarray) -> np.ndarray:
+        """The equation's value (not its derivative) at ``points`` of shape ``(B, G)``."""
+        sums = self._sums
+        if self.kind in ("reml", "ml"):
+            terms = sums._terms(*sums.grid_sums(points, 3))
+            value = (sums._reml if self.kind == "reml" else sums._ml)(*terms)[0]
+        else:
+            (s1,) = sums.grid_sums(points, 1)
+            mu = s1[1] / s1[0]
+            q = s1[2] - mu * s1[1]
+            target = self.target if np.ndim(self.target) == 0 else self.target[:, None]
+            with np.errstate(divide="ignore"):
+                value = q - target if self.kind == "q" else 1.0 / target - 1.0 / q
+        return np.reshape(value, points.shape)
 
     def restrict(self, rows: np.ndarray) -> InterceptEquation:
         target = self.target

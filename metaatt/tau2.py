@@ -256,6 +256,7 @@ def _iterative(design: Design, fun: Callable, name: str, se_fun: Callable) -> Ta
 #: grid points scanned for sign changes of the score (the likelihood can be multimodal)
 SCAN_POINTS = 24
 _SCAN_CELLS = 4_000_000  # evaluate the scan in one tiled pass below this many cells
+_SCAN_FRACTIONS = np.concatenate([[0.0], np.geomspace(1e-6, 1.0, SCAN_POINTS - 1)])
 
 
 def likelihood_upper_bound(design: Design, restricted: bool) -> np.ndarray:
@@ -266,11 +267,9 @@ def likelihood_upper_bound(design: Design, restricted: bool) -> np.ndarray:
     (``sum w >= k / (max v + tau2)``), so the score is negative once
     ``u = min v + tau2 > (c + sqrt(c^2 + 4 c d)) / 2``.
     """
-    ols = wls(design, design.mask.copy())
     m = np.maximum(design.df if restricted else design.k, 1).astype(float)
-    c = ols.q / m
-    vmin = np.where(design.mask > 0, design.v, np.inf).min(axis=-1)
-    vmax = np.where(design.mask > 0, design.v, -np.inf).max(axis=-1)
+    c = design.ols_rss / m
+    vmin, vmax = design.v_range
     u = 0.5 * (c + np.sqrt(c * c + 4.0 * c * (vmax - vmin)))
     return np.maximum(u - vmin, 0.0) * (1.0 + 1e-9)
 
@@ -290,6 +289,8 @@ def _tiled(design: Design, repeats: int) -> Design:
 def _scan(design: Design, make_score: Callable, points: np.ndarray) -> np.ndarray:
     """The score at ``points`` (shape ``(B, G)``), in one tiled pass or point by point."""
     n, g = points.shape
+    if design.X is None and n * g * design.y.shape[1] <= _SCAN_CELLS:
+        return make_score(design).scan(points)  # power sums on the grid, no tiling
     if n * g * design.y.shape[1] <= _SCAN_CELLS:
         f, _ = make_score(_tiled(design, g))(points.reshape(-1))
         return f.reshape(n, g)
@@ -302,6 +303,8 @@ def log_likelihood(design: Design, tau2: np.ndarray, restricted: bool) -> np.nda
 
     ``-1/2 [sum log(v + tau2) + sum w e^2]`` plus ``-1/2 log det(X'WX)`` for REML.
     """
+    if design.X is None:
+        return design.intercept.log_likelihood(tau2, restricted)
     w = design.weights(tau2)
     fit = wls(design, w)
     logv = np.einsum("bk,bk->b", design.mask, np.log(design.v + tau2[:, None]))
@@ -321,7 +324,7 @@ def _maximise_likelihood(design: Design, make_score: Callable, name: str, restri
     """
     n = design.k.shape[0]
     upper = likelihood_upper_bound(design, restricted)
-    fractions = np.concatenate([[0.0], np.geomspace(1e-6, 1.0, SCAN_POINTS - 1)])
+    fractions = _SCAN_FRACTIONS
     points = upper[:, None] * fractions[None, :]
     f = _scan(design, make_score, points)
     rising = (f[:, :-1] > 0.0) & (f[:, 1:] <= 0.0)

@@ -124,3 +124,33 @@ def test_padded_design_constructor_and_padding_flag():
     single = fit_model(Design.single([0.1, 0.3], [0.1, 0.2]), "REML", "z", 0.95)
     np.testing.assert_allclose(fit.coef[0], single.coef[0], rtol=1e-12)
     np.testing.assert_allclose(fit.tau2[0], single.tau2[0], rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("restricted", [True, False])
+def test_kernel_likelihood_and_score_scan_equal_the_general_ones(restricted):
+    from metaatt import tau2 as estimators
+
+    rng = np.random.default_rng(12)
+    B, k = 5, 9
+    vi = rng.uniform(0.01, 0.3, (B, k))
+    yi = rng.normal(0.5, np.sqrt(vi + 0.2))
+    fast = Design(yi, vi, np.ones((B, k)), None, np.full(B, k), 1)
+    general = Design(yi, vi, np.ones((B, k)), np.ones((B, k, 1)), np.full(B, k), 1)
+    tau2 = rng.uniform(0.0, 1.0, B)
+    np.testing.assert_allclose(
+        estimators.log_likelihood(fast, tau2, restricted),
+        estimators.log_likelihood(general, tau2, restricted),
+        rtol=1e-12,
+    )
+    make = estimators._reml_score if restricted else estimators._ml_score
+    points = np.outer(np.ones(B), [0.0, 0.01, 0.1, 1.0, 5.0]) + tau2[:, None]
+    np.testing.assert_allclose(
+        estimators._scan(fast, make, points),
+        estimators._scan(general, make, points),
+        rtol=1e-9,
+        atol=1e-12,
+    )
+    single = Design.single(yi[0], vi[0])
+    np.testing.assert_allclose(
+        estimators._scan(single, make, points[:1]), estimators._scan(fast, make, points)[:1]
+    )
