@@ -171,12 +171,10 @@ def pool_read(data: BatchInput, *, method: str, test: str, level: float) -> pd.D
     stats = pool_arrays(
         data.codes, data.yi, data.vi, data.k, method, test, level, weights=data.weights
     )
-    out = data.keys.copy()
-    out["k"] = data.k
-    out["excluded"] = data.n_excluded
-    for name in BATCH_COLUMNS[2:-1]:
-        out[name] = stats[name]
-    out["heterogeneity_undefined"] = data.k < 2
+    columns = {"k": data.k, "excluded": data.n_excluded}
+    columns.update({name: stats[name] for name in BATCH_COLUMNS[2:-1]})
+    columns["heterogeneity_undefined"] = data.k < 2
+    out = pd.concat([data.keys, pd.DataFrame(columns, index=data.keys.index)], axis=1)
     out.attrs.update(
         {
             "method": method,

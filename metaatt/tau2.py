@@ -289,8 +289,8 @@ def _tiled(design: Design, repeats: int) -> Design:
 def _scan(design: Design, make_score: Callable, points: np.ndarray) -> np.ndarray:
     """The score at ``points`` (shape ``(B, G)``), in one tiled pass or point by point."""
     n, g = points.shape
-    if design.X is None and n * g * design.y.shape[1] <= _SCAN_CELLS:
-        return make_score(design).scan(points)  # power sums on the grid, no tiling
+    if design.X is None:  # power sums on the grid, no tiled copy of the design
+        return make_score(design).scan(points)
     if n * g * design.y.shape[1] <= _SCAN_CELLS:
         f, _ = make_score(_tiled(design, g))(points.reshape(-1))
         return f.reshape(n, g)
