@@ -79,6 +79,7 @@ def _partition(frame: pd.DataFrame, by: list[str], options: dict[str, Any]) -> p
         method=options["method"],
         weights=options["weights"],
         missing=options["missing"],
+        allow_mixed_metrics=options["allow_mixed_metrics"],
     )
     out = pool_read(data, method=options["method"], test=options["test"], level=options["level"])
     rows: list[list[tuple[Any, str]]] = [[] for _ in range(len(out))]

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ._inputs import REASON_COLUMN
 from .errors import MetaattError
+from .extract.metrics import METRIC_COLUMN
 
 __all__ = ["BatchInput", "read_batch"]
 
@@ -47,6 +48,7 @@ def read_batch(
     method: str,
     weights: str | None,
     missing: str,
+    allow_mixed_metrics: bool = False,
 ) -> BatchInput:
     """Check ``frame`` and return its analyses as flat arrays (see :class:`BatchInput`)."""
     if not isinstance(frame, pd.DataFrame):
@@ -114,6 +116,8 @@ def read_batch(
             f"{where.analysis(b)}: no study left to analyse (k = 0); all {len(rows)} rows "
             f"are excluded ({detail})"
         )
+    if not allow_mixed_metrics:
+        _check_metrics(frame, codes, included, where)
     excluded_rows = np.flatnonzero(~included)
     excluded = keys.iloc[codes[excluded_rows]].reset_index(drop=True)
     excluded["index"] = frame.index[excluded_rows]
@@ -238,6 +242,30 @@ def _exclusions(
                 "missing='exclude' to leave the study out with a reason"
             )
     return reasons
+
+
+def _check_metrics(
+    frame: pd.DataFrame, codes: np.ndarray, included: np.ndarray, where: _Namer
+) -> None:
+    """Within an analysis, effect sizes on different metrics cannot be pooled (as in pool)."""
+    if METRIC_COLUMN not in frame.columns:
+        return
+    metric = frame[METRIC_COLUMN].astype(object)
+    known = (metric.notna() & (metric.astype(str).str.strip() != "")).to_numpy()
+    use = included & known
+    if not use.any():
+        return
+    values = metric[use].astype(str)
+    counts = values.groupby(codes[use]).nunique()
+    mixed = counts[counts > 1]
+    if len(mixed):
+        b = int(mixed.index[0])
+        found = sorted(set(values[codes[use] == b]))
+        raise MetaattError(
+            f"metric: {where.analysis(b)} mixes the metrics {found}; rows on different "
+            "scales cannot be pooled in one model (see metaatt.extract.metrics). Split the "
+            "analysis by metric, convert to a common one, or pass allow_mixed_metrics=True"
+        )
 
 
 def _synthetic(frame: pd.DataFrame) -> bool:

@@ -50,6 +50,7 @@ def pool_batch(
     level: float = 0.95,
     weights: str | None = None,
     missing: str = "raise",
+    allow_mixed_metrics: bool = False,
 ) -> pd.DataFrame:
     """Pool every analysis of a long table at once; one row per analysis.
 
@@ -76,6 +77,10 @@ def pool_batch(
         the analysis and row; ``"exclude"``: such rows are left out with a reason. Rows
         whose ``reason`` column (from :func:`metaatt.escalc`) explains a missing value are
         always excluded with that reason.
+    allow_mixed_metrics
+        As in :func:`metaatt.pool`: an analysis whose rows carry different values in a
+        ``metric`` column (e.g. change-score ``d_z`` and raw-score ``d_raw_change``) is an
+        error unless this is ``True``.
 
     Returns
     -------
@@ -143,10 +148,19 @@ def pool_batch(
                 "level": level,
                 "weights": weights,
                 "missing": missing,
+                "allow_mixed_metrics": allow_mixed_metrics,
             },
         )
     data = read_batch(
-        frame, by_list, yi=yi, vi=vi, sei=sei, method=method, weights=weights, missing=missing
+        frame,
+        by_list,
+        yi=yi,
+        vi=vi,
+        sei=sei,
+        method=method,
+        weights=weights,
+        missing=missing,
+        allow_mixed_metrics=allow_mixed_metrics,
     )
     return pool_read(data, method=method, test=test, level=level)
 

@@ -223,3 +223,14 @@ def test_scale_equivariance(seed, scale):
     np.testing.assert_allclose(b.ci_high, a.ci_high * scale, rtol=1e-8)
     np.testing.assert_allclose(b.tau2, a.tau2 * scale**2, rtol=1e-7, atol=1e-12 * scale**2)
     np.testing.assert_allclose(b.i2, a.i2, rtol=1e-7, atol=1e-8)
+
+
+def test_metrics_must_not_mix_within_an_analysis():
+    frame = _frame({"a": 3, "b": 3})
+    frame["metric"] = ["d_z", "d_z", "d_z", "d_z", "d_raw_change", "d_z"]
+    with pytest.raises(metaatt.MetaattError, match=r"metric: analysis g='b' mixes the metrics"):
+        metaatt.pool_batch(frame, by="g")
+    out = metaatt.pool_batch(frame, by="g", allow_mixed_metrics=True)
+    assert list(out.k) == [3, 3]
+    frame["metric"] = ["d_z"] * 3 + ["d_raw_change"] * 3  # one metric per analysis: fine
+    assert len(metaatt.pool_batch(frame, by="g")) == 2
