@@ -234,3 +234,19 @@ def test_metrics_must_not_mix_within_an_analysis():
     assert list(out.k) == [3, 3]
     frame["metric"] = ["d_z"] * 3 + ["d_raw_change"] * 3  # one metric per analysis: fine
     assert len(metaatt.pool_batch(frame, by="g")) == 2
+
+
+def test_batch_and_simulate_load_no_heavy_dependency():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, metaatt, pandas as pd\n"
+        "frame = pd.DataFrame({'g': [1, 1, 2], 'yi': [0.1, 0.3, 0.2], 'vi': [0.1, 0.1, 0.2]})\n"
+        "metaatt.pool_batch(frame, by='g')\n"
+        "metaatt.simulate.generate(3, random_seed=1)\n"
+        "heavy = ('pymc', 'arviz', 'matplotlib', 'statsmodels', 'dask', 'tqdm')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
