@@ -21,6 +21,7 @@ from .errors import (
     InfeasibleAssumptionWarning,
     MetaattError,
     MetaattWarning,
+    MultimodalLikelihoodWarning,
     StudyExcludedWarning,
     SyntheticDataWarning,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "InfeasibleAssumptionWarning",
     "MetaattError",
     "MetaattWarning",
+    "MultimodalLikelihoodWarning",
     "StudyExcludedWarning",
     "SyntheticDataWarning",
     "__version__",

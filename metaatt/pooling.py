@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._fit import TESTS, fit_model
@@ -16,6 +17,7 @@ from .errors import (
     DegenerateStatisticWarning,
     HeterogeneityUndefinedWarning,
     MetaattError,
+    MultimodalLikelihoodWarning,
 )
 from .results import PoolResult
 from .tau2 import TAU2_ESTIMATORS
@@ -170,6 +172,16 @@ def pool(
             "the random-effects model reduces to the common-effect model"
         )
         warnings.warn(message, BoundaryWarning, stacklevel=2)
+        notes.append(message)
+    higher = fit.tau2_estimate.higher_maximum
+    if higher is not None and np.isfinite(higher[0]):
+        message = (
+            f"the {method} likelihood has more than one maximum: tau^2 = "
+            f"{fit.tau2[0]:.6g} is the maximum Fisher scoring reaches from the Hedges start "
+            f"(metafor's algorithm, reported), but the likelihood is higher near tau^2 = "
+            f"{higher[0]:.4g}; compare estimators or inspect the likelihood profile"
+        )
+        warnings.warn(message, MultimodalLikelihoodWarning, stacklevel=2)
         notes.append(message)
     if test.startswith("hksj") and inputs.k > 1 and fit.knha_scale[0] == 0.0:
         message = (

@@ -72,6 +72,9 @@ class Tau2Estimate:
     at_boundary: np.ndarray
     converged: np.ndarray
     iterations: np.ndarray
+    #: ML/REML only: a tau^2 where the likelihood is higher than at the reported local
+    #: maximum (NaN when the reported value is the global maximum found)
+    higher_maximum: np.ndarray | None = None
 
 
 def _closed_form(tau2_raw: np.ndarray, se_fun: Callable[[np.ndarray], np.ndarray]) -> Tau2Estimate:
@@ -315,54 +318,94 @@ def log_likelihood(design: Design, tau2: np.ndarray, restricted: bool) -> np.nda
 
 
 def _maximise_likelihood(design: Design, make_score: Callable, name: str, restricted: bool):
-    """Global maximiser of the (restricted) likelihood over ``tau2 >= 0``.
+    """The likelihood maximum metafor's Fisher scoring reaches, computed exactly.
 
-    The score is scanned on a grid up to :func:`likelihood_upper_bound`; every sign change
-    from + to - brackets a local maximum, refined by bracketed Newton steps; the boundary 0
-    is a candidate when the score there is not positive. The candidate with the largest
-    likelihood wins, so a bimodal likelihood cannot trap the estimate in a local maximum.
+    metafor starts Fisher scoring at the Hedges (HE) estimate and, if the likelihood at 0 is
+    higher than at the maximum it converged to, reports 0. The likelihood can be bimodal, so
+    which local maximum is reached matters: it is the nearest one in the ascent direction
+    from the start (the first root of the score above the start when the score is positive
+    there, the last root below it otherwise, or the boundary 0). That root is bracketed on a
+    grid of the score up to :func:`likelihood_upper_bound` and refined by bracketed Newton
+    steps. The same grid reveals other local maxima: when one of them has a higher
+    likelihood its location is returned as well (``higher_maximum``), so that callers can
+    warn; metafor's choice is kept so that results stay comparable.
     """
     n = design.k.shape[0]
+    rows = np.arange(n)
     upper = likelihood_upper_bound(design, restricted)
     fractions = _SCAN_FRACTIONS
-    points = upper[:, None] * fractions[None, :]
+    grid = upper[:, None] * fractions[None, :]
+    start = np.minimum(_hedges_start(design), upper)
+    points = np.concatenate([grid, start[:, None]], axis=1)
+    order = np.argsort(points, axis=1, kind="stable")
+    points = np.take_along_axis(points, order, axis=1)
     f = _scan(design, make_score, points)
-    rising = (f[:, :-1] > 0.0) & (f[:, 1:] <= 0.0)
-    counts = rising.sum(axis=1)
-    best = np.zeros(n)
-    boundary_ok = f[:, 0] <= 0.0
-    best_ll = np.where(boundary_ok, log_likelihood(design, np.zeros(n), restricted), -np.inf)
-    iterations = np.zeros(n, dtype=int)
-    converged = np.ones(n, dtype=bool)
+    at_start = np.argmax(order == SCAN_POINTS, axis=1)  # position of the start in each row
+    g = np.arange(points.shape[1])[None, :]
+    f_start = f[rows, at_start]
+    # ascending from the start: first non-positive score above it ...
+    right = np.where((g > at_start[:, None]) & (f <= 0.0), g, points.shape[1])
+    first_right = right.min(axis=1)
+    # ... or, descending, the last positive score below it (none: the boundary 0)
+    left = np.where((g < at_start[:, None]) & (f > 0.0), g, -1)
+    last_left = left.max(axis=1)
+    go_right = f_start > 0.0
+    interior = np.where(go_right, first_right < points.shape[1], last_left >= 0)
+    lo_idx = np.where(go_right, first_right - 1, last_left)
+    lo_idx = np.clip(lo_idx, 0, points.shape[1] - 2)
+    lo = np.where(interior, points[rows, lo_idx], 0.0)
+    hi = np.where(interior, points[rows, lo_idx + 1], 0.0)
     score = make_score(design)
-    order = np.cumsum(rising, axis=1) * rising  # 1, 2, ... at each bracket
-    for j in range(int(counts.max(initial=0))):
-        has = counts > j
-        g = np.argmax(order == j + 1, axis=1)
-        lo = np.where(has, points[np.arange(n), g], 0.0)
-        hi = np.where(has, points[np.arange(n), np.minimum(g + 1, SCAN_POINTS - 1)], 0.0)
-        root, ok, its = bracketed_newton(score, lo, hi, x0=0.5 * (lo + hi))
-        root = np.where(has, root, 0.0)
-        ll = log_likelihood(design, root, restricted)
-        better = has & (ll > best_ll)
-        best = np.where(better, root, best)
-        best_ll = np.where(better, ll, best_ll)
-        iterations += np.where(has, its, 0)
-        converged &= ok | ~has
+    root, ok, iterations = bracketed_newton(score, lo, hi, x0=0.5 * (lo + hi))
+    tau2 = np.where(interior, root, 0.0)
+    tau2 = np.where(f_start == 0.0, start, tau2)
+    converged = ok | ~interior
     if not converged.all():
         bad = int(np.flatnonzero(~converged)[0])
         raise ConvergenceError(
             f"method {name!r}: the tau2 estimating equation did not converge "
-            f"(analysis {bad + 1}, last value {best[bad]:.6g})"
+            f"(analysis {bad + 1}, last value {root[bad]:.6g})"
         )
-    return best, best == 0.0, converged, iterations
+    ll = log_likelihood(design, tau2, restricted)
+    ll0 = log_likelihood(design, np.zeros(n), restricted)
+    to_zero = ll0 > ll  # metafor: "Fisher scoring may have gotten stuck"; reports 0
+    tau2 = np.where(to_zero, 0.0, tau2)
+    ll = np.maximum(ll, ll0)
+    # any grid point (on the rising side of another maximum) with a higher likelihood?
+    rising = np.zeros_like(f, dtype=bool)
+    rising[:, :-1] = (f[:, :-1] > 0.0) & (f[:, 1:] <= 0.0)
+    higher = np.full(n, np.nan)
+    if rising.any():
+        cand = np.where(rising, points, np.nan)
+        cand_ll = np.full(cand.shape, -np.inf)
+        for j in np.flatnonzero(rising.any(axis=0)):
+            has = rising[:, j]
+            cand_ll[has, j] = log_likelihood(_subset(design, has), points[has, j], restricted)
+        best = np.argmax(cand_ll, axis=1)
+        best_ll = cand_ll[rows, best]
+        gap = best_ll > ll + 1e-9 * (1.0 + np.abs(ll))
+        if gap.any():  # rare: locate that other maximum exactly, for the message
+            sub = _subset(design, gap)
+            j = best[gap]
+            other, _, _ = bracketed_newton(
+                make_score(sub), points[gap, j], points[gap, np.minimum(j + 1, points.shape[1] - 1)]
+            )
+            higher[gap] = other
+    return tau2, tau2 == 0.0, converged, np.where(interior, iterations, 0), higher
+
+
+def _subset(design: Design, rows: np.ndarray) -> Design:
+    X = None if design.X is None else design.X[rows]
+    return Design(design.y[rows], design.v[rows], design.mask[rows], X, design.k[rows], design.p)
 
 
 def _likelihood_estimate(
     design: Design, make_score: Callable, name: str, restricted: bool, se_fun: Callable
 ) -> Tau2Estimate:
-    tau2, boundary, converged, its = _maximise_likelihood(design, make_score, name, restricted)
-    return Tau2Estimate(tau2, se_fun(tau2), boundary, converged, its)
+    tau2, boundary, converged, its, higher = _maximise_likelihood(
+        design, make_score, name, restricted
+    )
+    return Tau2Estimate(tau2, se_fun(tau2), boundary, converged, its, higher)
 
 
 def tau2_ml(design: Design, weights: np.ndarray | None = None) -> Tau2Estimate:
@@ -461,4 +504,5 @@ def estimate_tau2(design: Design, method: str, weights: np.ndarray | None = None
         est.at_boundary & ~saturated,
         est.converged | saturated,
         np.where(saturated, 0, est.iterations),
+        None if est.higher_maximum is None else np.where(saturated, np.nan, est.higher_maximum),
     )

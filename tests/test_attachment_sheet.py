@@ -204,6 +204,8 @@ def test_all_bad_cells_are_reported_not_just_the_first():
               estimate_type="OR"), "estimate", "ratio must be > 0"),
         (dict(instrument="RF", format="pre_post_means", m_pre=3, sd_pre=1, m_post=4,
               sd_post=1, sd_change=3, n=10), "sd_change", "inconsistent"),
+        (dict(instrument="RF", format="pre_post_means", m_pre=3, sd_pre=0, m_post=4,
+              sd_post=1, sd_change=1, n=10), "sd_pre", "must be > 0"),
         (dict(instrument="RF", format="pre_post_means", m_pre=3, sd_pre=1, m_post=4,
               sd_post=1, t=0.5, n=10), "t", "inconsistent"),
         (dict(instrument="RF", format="paired_t", t=2, n=10, hedges_corrected="perhaps"),

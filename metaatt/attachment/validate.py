@@ -198,11 +198,15 @@ def _consistency(v: Any, fmt: Format, instrument: Any, add: Callable[..., None])
     if fmt.name == "ppc" and min(n, n_c) < 2:
         add("n", "error", "each arm needs at least 2 patients (pooled pre-test SD)")
     if _has(v, "sd_change") and _has(v, "sd_pre") and _has(v, "sd_post"):
-        r = (v["sd_pre"] ** 2 + v["sd_post"] ** 2 - v["sd_change"] ** 2) / (
-            2 * v["sd_pre"] * v["sd_post"]
-        )
-        if abs(r) > 1:
-            add("sd_change", "error", f"inconsistent with sd_pre and sd_post (implied r = {r:.3g})")
+        if v["sd_pre"] <= 0 or v["sd_post"] <= 0:
+            column = "sd_pre" if v["sd_pre"] <= 0 else "sd_post"
+            add(column, "error", "must be > 0 to check sd_change (the implied r divides by it)")
+        else:
+            r = (v["sd_pre"] ** 2 + v["sd_post"] ** 2 - v["sd_change"] ** 2) / (
+                2 * v["sd_pre"] * v["sd_post"]
+            )
+            if abs(r) > 1:
+                add("sd_change", "error", f"inconsistent with sd_pre and sd_post (implied r = {r:.3g})")
     if fmt.name == "chi2" and _has(v, "chi2") and v["chi2"] >= n + n_c:
         add("chi2", "error", "chi-square must be smaller than the total sample size")
     if fmt.name == "wald_ci":

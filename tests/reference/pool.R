@@ -127,6 +127,11 @@ cases[[length(cases) + 1]] <- case("bimodal_ml_likelihood",
     -0.24566244, 0.38765262),
   c(0.43577336, 0.14697452, 0.30355833, 0.38987937, 0.35945694, 0.45811316, 0.43089486,
     0.45952763, 0.01816093), "constructed: bimodal ML likelihood")
+# found by a random search: Fisher scoring from the Hedges start (0 here) stays at tau2 = 0
+# although the ML likelihood is higher near 0.10; metaatt reports metafor's value and warns
+cases[[length(cases) + 1]] <- case("bimodal_ml_metafor_boundary",
+  c(0.588131, -0.364661, 0.169215, 0.332956), c(0.005279, 0.109365, 0.348634, 0.431801),
+  "constructed: bimodal ML likelihood, metafor stays at the boundary")
 cases[[length(cases) + 1]] <- case("identical_estimates", rep(0.25, 5), c(0.01, 0.02, 0.03, 0.04, 0.05),
   "constructed: all yi equal (Q = 0)")
 
