@@ -55,6 +55,7 @@ import numpy as np
 from scipy import special
 
 from ._intercept import InterceptEquation
+from ._likelihood_one import maximise_one
 from ._qgen import q_equation, solve_q_equation
 from ._roots import bracketed_newton
 from ._wls import Design, WLSFit, wls
@@ -336,6 +337,18 @@ def _maximise_likelihood(design: Design, make_score: Callable, name: str, restri
     fractions = _SCAN_FRACTIONS
     grid = upper[:, None] * fractions[None, :]
     start = np.minimum(_hedges_start(design), upper)
+    if n == 1:  # the same steps with float bookkeeping (metaatt._likelihood_one)
+        return maximise_one(
+            design,
+            make_score,
+            name,
+            restricted,
+            fractions=fractions,
+            upper=float(upper[0]),
+            start=float(start[0]),
+            scan=_scan,
+            log_likelihood=log_likelihood,
+        )
     points = np.concatenate([grid, start[:, None]], axis=1)
     order = np.argsort(points, axis=1, kind="stable")
     points = np.take_along_axis(points, order, axis=1)
@@ -376,11 +389,9 @@ def _maximise_likelihood(design: Design, make_score: Callable, name: str, restri
     rising[:, :-1] = (f[:, :-1] > 0.0) & (f[:, 1:] <= 0.0)
     higher = np.full(n, np.nan)
     if rising.any():
-        cand = np.where(rising, points, np.nan)
-        cand_ll = np.full(cand.shape, -np.inf)
-        for j in np.flatnonzero(rising.any(axis=0)):
-            has = rising[:, j]
-            cand_ll[has, j] = log_likelihood(_subset(design, has), points[has, j], restricted)
+        cand_ll = np.full(f.shape, -np.inf)
+        r, c = np.nonzero(rising)  # every candidate of every analysis in one evaluation
+        cand_ll[r, c] = log_likelihood(_subset(design, r), points[r, c], restricted)
         best = np.argmax(cand_ll, axis=1)
         best_ll = cand_ll[rows, best]
         gap = best_ll > ll + 1e-9 * (1.0 + np.abs(ll))
