@@ -154,3 +154,59 @@ def test_kernel_likelihood_and_score_scan_equal_the_general_ones(restricted):
     np.testing.assert_allclose(
         estimators._scan(single, make, points[:1]), estimators._scan(fast, make, points)[:1]
     )
+
+
+BIMODAL = [
+    (  # score negative at 0, a dip, then the maximum (tests/test_pool_properties.py)
+        [
+            -0.36930046,
+            -0.57922482,
+            0.97708873,
+            0.17025828,
+            1.71225454,
+            0.75921803,
+            0.38234231,
+            -0.24566244,
+            0.38765262,
+        ],
+        [
+            0.43577336,
+            0.14697452,
+            0.30355833,
+            0.38987937,
+            0.35945694,
+            0.45811316,
+            0.43089486,
+            0.45952763,
+            0.01816093,
+        ],
+    ),
+    (  # boundary maximum from the Hedges start, a higher one inside
+        [0.588131, -0.364661, 0.169215, 0.332956],
+        [0.005279, 0.109365, 0.348634, 0.431801],
+    ),
+]
+
+
+@pytest.mark.parametrize("method", ["ML", "REML"])
+def test_one_analysis_likelihood_path_equals_the_batched_one(method):
+    """metaatt._likelihood_one (B = 1, floats) against _maximise_likelihood (B > 1)."""
+    rng = np.random.default_rng(21)
+    cases = list(BIMODAL)
+    for k in (2, 3, 5, 9, 25):
+        for tau2 in (0.0, 0.05, 0.5):
+            vi = np.exp(rng.uniform(np.log(0.005), np.log(0.5), k))
+            cases.append((rng.normal(0.2, np.sqrt(vi + tau2)), vi))
+    for yi, vi in cases:
+        yi, vi = np.asarray(yi, float), np.asarray(vi, float)
+        k = len(yi)
+        one = estimate_tau2(Design.single(yi, vi), method)
+        two = estimate_tau2(
+            Design(
+                np.vstack([yi, yi]), np.vstack([vi, vi]), np.ones((2, k)), None, np.array([k, k]), 1
+            ),
+            method,
+        )
+        np.testing.assert_allclose(two.tau2, one.tau2[0], rtol=1e-10, atol=1e-14)
+        np.testing.assert_array_equal(two.at_boundary, one.at_boundary[0])
+        np.testing.assert_allclose(two.higher_maximum, one.higher_maximum[0], rtol=1e-8)
