@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["InterceptEquation", "InterceptSums"]
 
 _POWERS = {n: np.arange(1.0, n + 1.0) for n in (1, 2, 3)}
+_GRID_CELLS = 1_000_000  # largest (points x studies) weight matrix built at once
 
 
 class InterceptSums:
@@ -77,9 +78,16 @@ class InterceptSums:
         Each ``S_j`` is a list of three floats (one analysis) or a ``(3, B)`` array.
         """
         table = self._table
-        if self.single:  # one (3, k) x (k, powers) product: [[S_1[0..2]], [S_2[0..2]], ...]
+        if self.single:  # [[S_1[0..2]], [S_2[0..2]], ...] as floats
             w = 1.0 / (self._v + tau2[0])
-            return (table @ (w[:, None] ** _POWERS[powers])).T.tolist()
+            if w.shape[0] <= 256:  # short: one (3, k) x (k, powers) product
+                return (table @ (w[:, None] ** _POWERS[powers])).T.tolist()
+            out = [(table @ w).tolist()]
+            wj = w
+            for _ in range(1, powers):
+                wj = wj * w
+                out.append((table @ wj).tolist())
+            return out
         w = 1.0 / (self._v + tau2[:, None])
         out = [np.vecdot(w, table)]
         wj = w
@@ -209,8 +217,17 @@ class InterceptEquation:
         (row-wise dot products stream through memory faster than a 3-D contraction).
         """
         sums = self._sums
-        if sums.single:
+        if sums.single and points.size * sums._v.shape[-1] <= _GRID_CELLS:
             return np.reshape(self._value(*sums.grid_sums(points, 2), points), points.shape)
+        if sums.single:  # a long analysis: point by point, memory stays linear in k
+            return np.array(
+                [
+                    [
+                        self._value(*sums.sums(points[:, j], 2), points[:, j])
+                        for j in range(points.shape[1])
+                    ]
+                ]
+            )
         return np.column_stack(
             [self._value(*sums.sums(points[:, j], 2), points[:, j]) for j in range(points.shape[1])]
         )
