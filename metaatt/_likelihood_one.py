@@ -33,6 +33,7 @@ def maximise_one(
     start: float,
     scan: Callable[[Design, Callable, np.ndarray], np.ndarray],
     log_likelihood: Callable[[Design, np.ndarray, bool], np.ndarray],
+    secant_start: Callable,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(tau2, at_boundary, converged, iterations, higher_maximum)``, each of shape ``(1,)``."""
     grid = (upper * fractions).tolist()
@@ -54,9 +55,10 @@ def maximise_one(
     tau2, converged, iterations = 0.0, True, 0
     if interior:
         lo, hi = points[lo_idx], points[lo_idx + 1]
-        root, ok, its = bracketed_newton(
-            score, np.array([lo]), np.array([hi]), x0=np.array([0.5 * (lo + hi)])
+        x0 = secant_start(
+            np.array([lo]), np.array([hi]), np.array([f[lo_idx]]), np.array([f[lo_idx + 1]])
         )
+        root, ok, its = bracketed_newton(score, np.array([lo]), np.array([hi]), x0=x0)
         tau2, converged, iterations = float(root[0]), bool(ok[0]), int(its[0])
     if f_start == 0.0:
         tau2 = start

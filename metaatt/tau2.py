@@ -50,6 +50,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import special
@@ -348,6 +349,7 @@ def _maximise_likelihood(design: Design, make_score: Callable, name: str, restri
             start=float(start[0]),
             scan=_scan,
             log_likelihood=log_likelihood,
+            secant_start=_secant_start,
         )
     points = np.concatenate([grid, start[:, None]], axis=1)
     order = np.argsort(points, axis=1, kind="stable")
@@ -369,7 +371,9 @@ def _maximise_likelihood(design: Design, make_score: Callable, name: str, restri
     lo = np.where(interior, points[rows, lo_idx], 0.0)
     hi = np.where(interior, points[rows, lo_idx + 1], 0.0)
     score = make_score(design)
-    root, ok, iterations = bracketed_newton(score, lo, hi, x0=0.5 * (lo + hi))
+    root, ok, iterations = bracketed_newton(
+        score, lo, hi, x0=_secant_start(lo, hi, f[rows, lo_idx], f[rows, lo_idx + 1])
+    )
     tau2 = np.where(interior, root, 0.0)
     tau2 = np.where(f_start == 0.0, start, tau2)
     converged = ok | ~interior
@@ -390,8 +394,15 @@ def _maximise_likelihood(design: Design, make_score: Callable, name: str, restri
     higher = np.full(n, np.nan)
     if rising.any():
         cand_ll = np.full(f.shape, -np.inf)
-        r, c = np.nonzero(rising)  # every candidate of every analysis in one evaluation
-        cand_ll[r, c] = log_likelihood(_subset(design, r), points[r, c], restricted)
+        per_row = rising.sum(axis=1)
+        if per_row.max() == 1:  # at most one candidate per analysis: no copy of the data
+            c = np.argmax(rising, axis=1)
+            has = per_row == 1
+            values = log_likelihood(design, points[rows, c], restricted)
+            cand_ll[rows[has], c[has]] = values[has]
+        else:  # every candidate of every analysis in one evaluation
+            r, c = np.nonzero(rising)
+            cand_ll[r, c] = log_likelihood(_subset(design, r), points[r, c], restricted)
         best = np.argmax(cand_ll, axis=1)
         best_ll = cand_ll[rows, best]
         gap = best_ll > ll + 1e-9 * (1.0 + np.abs(ll))
@@ -405,9 +416,22 @@ def _maximise_likelihood(design: Design, make_score: Callable, name: str, restri
     return tau2, tau2 == 0.0, converged, np.where(interior, iterations, 0), higher
 
 
+def _secant_start(lo: Any, hi: Any, f_lo: Any, f_hi: Any) -> Any:
+    """Where the chord through the bracketing grid values crosses 0 (midpoint if flat).
+
+    A far better Newton start than the midpoint of a grid cell (the score is smooth on it).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = lo + (hi - lo) * f_lo / (f_lo - f_hi)
+    return np.where(np.isfinite(x) & (x >= lo) & (x <= hi), x, 0.5 * (lo + hi))
+
+
 def _subset(design: Design, rows: np.ndarray) -> Design:
     X = None if design.X is None else design.X[rows]
-    return Design(design.y[rows], design.v[rows], design.mask[rows], X, design.k[rows], design.p)
+    sub = Design(design.y[rows], design.v[rows], design.mask[rows], X, design.k[rows], design.p)
+    if "intercept" in design.__dict__ and len(sub.k) > 1:  # reuse the power-sum table
+        sub.__dict__["intercept"] = design.intercept.subset(np.asarray(rows))
+    return sub
 
 
 def _likelihood_estimate(
