@@ -46,7 +46,7 @@ class InterceptSums:
     broadcasting treats both alike; :func:`metaatt._roots.bracketed_newton` accepts both).
     """
 
-    __slots__ = ("_table", "_v", "rss", "single")
+    __slots__ = ("_scratch", "_table", "_v", "rss", "single")
 
     def __init__(self, design: Design) -> None:
         mask, v = design.mask, design.v
@@ -59,6 +59,7 @@ class InterceptSums:
         self.single = design.y.shape[0] == 1 and not design.has_padding
         self._table = table[:, 0, :] if self.single else table
         self._v = v[0] if self.single else v
+        self._scratch: tuple[np.ndarray, np.ndarray] | None = None
         # unweighted residual sum of squares sum (y - ybar)^2 (from the same centred table)
         n, total, squares = np.add.reduce(table, axis=-1)
         self.rss = squares - total * total / n
@@ -70,6 +71,7 @@ class InterceptSums:
         new._v = self._v[rows]
         new.rss = self.rss[rows]
         new.single = False
+        new._scratch = None
         return new
 
     def sums(self, tau2: np.ndarray, powers: int) -> list[Any]:
@@ -88,13 +90,22 @@ class InterceptSums:
                 wj = wj * w
                 out.append((table @ wj).tolist())
             return out
-        w = 1.0 / (self._v + tau2[:, None])
+        w, wj = self._buffers()  # reused: large temporaries cost page faults each time
+        np.add(self._v, tau2[:, None], out=w)
+        np.reciprocal(w, out=w)
         out = [np.vecdot(w, table)]
-        wj = w
-        for _ in range(1, powers):
-            wj = wj * w
+        if powers > 1:
+            np.multiply(w, w, out=wj)
+            out.append(np.vecdot(wj, table))
+        for _ in range(2, powers):
+            np.multiply(wj, w, out=wj)
             out.append(np.vecdot(wj, table))
         return out
+
+    def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._scratch is None:
+            self._scratch = (np.empty(self._v.shape), np.empty(self._v.shape))
+        return self._scratch
 
     def grid_sums(self, points: np.ndarray, powers: int) -> list[np.ndarray]:
         """:meth:`sums` at ``G`` values of tau^2 per analysis (``points``: ``(B, G)``).
@@ -124,7 +135,9 @@ class InterceptSums:
         if self.single:
             logv = float(np.add.reduce(np.log(self._v + tau2[0])))
         else:
-            logv = np.vecdot(self._table[0], np.log(self._v + tau2[:, None]))
+            buffer = self._buffers()[0]
+            np.add(self._v, tau2[:, None], out=buffer)
+            logv = np.vecdot(self._table[0], np.log(buffer, out=buffer))
         mu = s1[1] / s1[0]
         value = -0.5 * (logv + (s1[2] - mu * s1[1]))
         if restricted:
