@@ -33,7 +33,6 @@ def maximise_one(
     start: float,
     scan: Callable[[Design, Callable, np.ndarray], np.ndarray],
     log_likelihood: Callable[[Design, np.ndarray, bool], np.ndarray],
-    secant_start: Callable,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(tau2, at_boundary, converged, iterations, higher_maximum)``, each of shape ``(1,)``."""
     grid = (upper * fractions).tolist()
@@ -55,10 +54,8 @@ def maximise_one(
     tau2, converged, iterations = 0.0, True, 0
     if interior:
         lo, hi = points[lo_idx], points[lo_idx + 1]
-        x0 = secant_start(
-            np.array([lo]), np.array([hi]), np.array([f[lo_idx]]), np.array([f[lo_idx + 1]])
-        )
-        root, ok, its = bracketed_newton(score, np.array([lo]), np.array([hi]), x0=x0)
+        x0 = _chord(lo, hi, f[lo_idx], f[lo_idx + 1])
+        root, ok, its = bracketed_newton(score, np.array([lo]), np.array([hi]), np.array([x0]))
         tau2, converged, iterations = float(root[0]), bool(ok[0]), int(its[0])
     if f_start == 0.0:
         tau2 = start
@@ -90,6 +87,15 @@ def maximise_one(
         np.array([iterations if interior else 0]),
         np.array([higher]),
     )
+
+
+def _chord(lo: float, hi: float, f_lo: float, f_hi: float) -> float:
+    """:func:`metaatt.tau2._secant_start` in floats (same arithmetic)."""
+    try:
+        x = lo + (hi - lo) * f_lo / (f_lo - f_hi)
+    except ZeroDivisionError:
+        return 0.5 * (lo + hi)
+    return x if math.isfinite(x) and lo <= x <= hi else 0.5 * (lo + hi)
 
 
 def _ll(log_likelihood: Callable, design: Design, tau2: float, restricted: bool) -> Any:

@@ -349,7 +349,6 @@ def _maximise_likelihood(design: Design, make_score: Callable, name: str, restri
             start=float(start[0]),
             scan=_scan,
             log_likelihood=log_likelihood,
-            secant_start=_secant_start,
         )
     points = np.concatenate([grid, start[:, None]], axis=1)
     order = np.argsort(points, axis=1, kind="stable")
