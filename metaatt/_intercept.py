@@ -81,7 +81,7 @@ class InterceptSums:
         """
         table = self._table
         if self.single:  # [[S_1[0..2]], [S_2[0..2]], ...] as floats
-            w = 1.0 / (self._v + tau2[0])
+            w = 1.0 / (self._v + (tau2 if isinstance(tau2, float) else tau2[0]))
             if w.shape[0] <= 256:  # short: one (3, k) x (k, powers) product
                 return (table @ (w[:, None] ** _POWERS[powers])).T.tolist()
             out = [(table @ w).tolist()]
@@ -201,10 +201,11 @@ class InterceptEquation:
     can drop the analyses that have converged.
     """
 
-    __slots__ = ("_sums", "kind", "target")
+    __slots__ = ("_sums", "kind", "takes_float", "target")
 
     def __init__(self, sums: InterceptSums, kind: str, target: Any = None) -> None:
         self._sums, self.kind = sums, kind
+        self.takes_float = sums.single  # one analysis: tau2 may be a float, results are
         if sums.single and target is not None and np.ndim(target):
             target = float(np.reshape(target, -1)[0])  # the single-analysis kernel uses floats
         self.target = target

@@ -136,14 +136,19 @@ def _scalar_newton(
 
     Array bookkeeping costs far more than the arithmetic when there is one root, so the
     bracket logic runs on floats (IEEE doubles, so every step is bitwise the same as the
-    array version); ``fun`` still receives and returns arrays of shape ``(1,)``.
+    array version); ``fun`` receives and returns arrays of shape ``(1,)``, or floats when
+    it has a true ``takes_float`` attribute.
     """
     step_old = hi - lo
     done = False
     iterations = 0
+    floats = getattr(fun, "takes_float", False)  # evaluates floats directly (no arrays)
     for _ in range(maxiter):
-        f, fp = fun(np.array([x]))
-        f, fp = _as_float(f), _as_float(fp)
+        if floats:
+            f, fp = fun(x)
+        else:
+            f, fp = fun(np.array([x]))
+            f, fp = _as_float(f), _as_float(fp)
         done = f == 0
         if not done:
             if f > 0:
