@@ -69,7 +69,7 @@ def _partition(frame: pd.DataFrame, by: list[str], options: dict[str, Any]) -> p
     if frame.index.name in by and frame.index.name not in frame.columns:
         frame = frame.reset_index()
     if len(frame) == 0:
-        return _empty(frame, by)
+        return _empty(frame, by, options)
     data = read_batch(
         frame,
         by,
@@ -81,7 +81,13 @@ def _partition(frame: pd.DataFrame, by: list[str], options: dict[str, Any]) -> p
         missing=options["missing"],
         allow_mixed_metrics=options["allow_mixed_metrics"],
     )
-    out = pool_read(data, method=options["method"], test=options["test"], level=options["level"])
+    out = pool_read(
+        data,
+        method=options["method"],
+        test=options["test"],
+        level=options["level"],
+        intervals=options["intervals"],
+    )
     rows: list[list[tuple[Any, str]]] = [[] for _ in range(len(out))]
     if len(data.excluded):
         where = out[by].reset_index().merge(data.excluded, on=by)
@@ -95,12 +101,15 @@ def _partition(frame: pd.DataFrame, by: list[str], options: dict[str, Any]) -> p
     return out
 
 
-def _empty(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+def _empty(frame: pd.DataFrame, by: list[str], options: dict[str, Any]) -> pd.DataFrame:
     """A zero-row result with the right columns and dtypes (Dask's ``meta``)."""
+    from ._pooled import INTERVAL_COLUMNS
     from .batch import BATCH_COLUMNS
 
     out = frame[by].iloc[:0].reset_index(drop=True)
     for name in BATCH_COLUMNS:
+        if not options["intervals"] and name in INTERVAL_COLUMNS:
+            continue
         if name in ("k", "excluded", "q_df", "iterations"):
             out[name] = np.array([], dtype=np.int64)
         elif name in ("tau2_at_boundary", "tau2_ci_null", "heterogeneity_undefined"):

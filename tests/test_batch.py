@@ -250,3 +250,11 @@ def test_batch_and_simulate_load_no_heavy_dependency():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_without_intervals():
+    frame = _frame({"a": 6, "b": 4})
+    full = metaatt.pool_batch(frame, by="g", test="hksj")
+    lean = metaatt.pool_batch(frame, by="g", test="hksj", intervals=False)
+    assert "tau2_ci_low" not in lean.columns and "i2_ci_high" not in lean.columns
+    pd.testing.assert_frame_equal(lean, full[lean.columns])
