@@ -159,8 +159,16 @@ def _analyses(frame: pd.DataFrame, by: list[str]) -> tuple[pd.DataFrame, np.ndar
             f"{frame.index[i]!r}; every row needs an analysis"
         )
     try:
-        if len(by) == 1:
-            codes, uniques = pd.factorize(frame[by[0]], sort=True)
+        column = frame[by[0]]
+        if len(by) == 1 and column.dtype.kind in "iuf" and column.is_monotonic_increasing:
+            values = column.to_numpy()  # already grouped and sorted: no hashing needed
+            new = np.empty(len(values), dtype=bool)
+            new[0] = True
+            np.not_equal(values[1:], values[:-1], out=new[1:])
+            codes = np.cumsum(new) - 1
+            keys = pd.DataFrame({by[0]: column.iloc[np.flatnonzero(new)].to_numpy()})
+        elif len(by) == 1:
+            codes, uniques = pd.factorize(column, sort=True)
             keys = pd.DataFrame({by[0]: uniques})
         else:
             grouped = frame.groupby(by, sort=True, observed=True)
