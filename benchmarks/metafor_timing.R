@@ -49,6 +49,17 @@ batch_fit <- per_call(function() {
 }, 1)
 batch_fit$median <- batch_fit$median / length(groups)
 batch_fit$min <- batch_fit$min / length(groups)
+# the same with the Q-profile intervals (confint), on the first 50 analyses
+some <- groups[seq_len(min(50, length(groups)))]
+batch_full <- per_call(function() {
+  for (g in some) {
+    res <- fit_knha(g)
+    predict(res)
+    confint(res)
+  }
+}, 1)
+batch_full$median <- batch_full$median / length(some)
+batch_full$min <- batch_full$min / length(some)
 
 cat(toJSON(list(
   r_version = R.version.string,
@@ -56,6 +67,8 @@ cat(toJSON(list(
   rma = rma_alone,
   rma_confint_predict = rma_full,
   batch_per_fit = batch_fit,
+  batch_per_fit_confint = batch_full,
+  batch_confint_fits = length(some),
   batch_fits = length(groups),
   batch_failures_per_pass = failures / (repeats + 1)
 ), auto_unbox = TRUE, digits = NA), "\n")
