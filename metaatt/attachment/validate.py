@@ -206,7 +206,11 @@ def _consistency(v: Any, fmt: Format, instrument: Any, add: Callable[..., None])
                 2 * v["sd_pre"] * v["sd_post"]
             )
             if abs(r) > 1:
-                add("sd_change", "error", f"inconsistent with sd_pre and sd_post (implied r = {r:.3g})")
+                add(
+                    "sd_change",
+                    "error",
+                    f"inconsistent with sd_pre and sd_post (implied r = {r:.3g})",
+                )
     if fmt.name == "chi2" and _has(v, "chi2") and v["chi2"] >= n + n_c:
         add("chi2", "error", "chi-square must be smaller than the total sample size")
     if fmt.name == "wald_ci":
