@@ -26,6 +26,7 @@ random-effects model. Journal of Educational and Behavioral Statistics, 30(3), 2
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,6 +38,7 @@ __all__ = ["InterceptEquation", "InterceptSums"]
 
 _POWERS = {n: np.arange(1.0, n + 1.0) for n in (1, 2, 3)}
 _GRID_CELLS = 1_000_000  # largest (points x studies) weight matrix built at once
+_MEMO_SIZE = 16  # sums of one analysis kept (Newton iterates, the estimate, tau^2 = 0)
 
 
 class InterceptSums:
@@ -46,7 +48,7 @@ class InterceptSums:
     broadcasting treats both alike; :func:`metaatt._roots.bracketed_newton` accepts both).
     """
 
-    __slots__ = ("_scratch", "_table", "_v", "rss", "single")
+    __slots__ = ("_memo", "_scratch", "_table", "_v", "centre", "rss", "single")
 
     def __init__(self, design: Design) -> None:
         mask, v = design.mask, design.v
@@ -60,6 +62,9 @@ class InterceptSums:
         self._table = table[:, 0, :] if self.single else table
         self._v = v[0] if self.single else v
         self._scratch: tuple[np.ndarray, np.ndarray] | None = None
+        self._memo: dict[float, list[Any]] = {}  # one analysis: sums at recent tau^2 values
+        #: the inverse-variance weighted mean the outcomes are centred at
+        self.centre = centre
         # unweighted residual sum of squares sum (y - ybar)^2 (from the same centred table)
         n, total, squares = np.add.reduce(table, axis=-1)
         self.rss = squares - total * total / n
@@ -70,8 +75,10 @@ class InterceptSums:
         new._table = self._table[:, rows]
         new._v = self._v[rows]
         new.rss = self.rss[rows]
+        new.centre = self.centre[rows]
         new.single = False
         new._scratch = None
+        new._memo = {}
         return new
 
     def sums(self, tau2: np.ndarray, powers: int) -> list[Any]:
@@ -81,15 +88,24 @@ class InterceptSums:
         """
         table = self._table
         if self.single:  # [[S_1[0..2]], [S_2[0..2]], ...] as floats
-            w = 1.0 / (self._v + (tau2 if isinstance(tau2, float) else tau2[0]))
-            if w.shape[0] <= 256:  # short: one (3, k) x (k, powers) product
-                return (table @ (w[:, None] ** _POWERS[powers])).T.tolist()
-            out = [(table @ w).tolist()]
-            wj = w
-            for _ in range(1, powers):
-                wj = wj * w
-                out.append((table @ wj).tolist())
-            return out
+            t = tau2 if isinstance(tau2, float) else float(tau2[0])
+            memo = self._memo  # the fit asks again for the sums at the estimate and at 0
+            known = memo.get(t)
+            if known is not None and len(known) >= powers:
+                return known[:powers]
+            w = 1.0 / (self._v + t)
+            if w.shape[0] <= 256:  # short: all three powers in one (3, k) x (k, 3) product
+                out = (table @ (w[:, None] ** _POWERS[3])).T.tolist()
+            else:
+                out = [(table @ w).tolist()]
+                wj = w
+                for _ in range(1, powers):
+                    wj = wj * w
+                    out.append((table @ wj).tolist())
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            memo[t] = out
+            return out[:powers]
         w, wj = self._buffers()  # reused: large temporaries cost page faults each time
         np.add(self._v, tau2[:, None], out=w)
         np.reciprocal(w, out=w)
@@ -128,6 +144,33 @@ class InterceptSums:
             wj = wj * w
             out.append(np.einsum("bgk,mbk->mbg", wj, table))
         return out  # each (3, B, G)
+
+    def score_parts(self, tau2: np.ndarray, restricted: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The two decreasing parts of the score, ``score = (a - b) / 2`` (several analyses).
+
+        ``a = y'PPy`` and ``b = tr(P)`` (REML) or ``sum w`` (ML); both are non-increasing in
+        tau^2 (their derivatives are ``-2 y'PPPy``, ``-tr(PP)``, ``-sum w^2``), which is
+        what :mod:`metaatt._score_scan` uses to bound the score between grid points.
+        Only the five sums the score needs are formed.
+        """
+        table = self._table
+        w, w2 = self._buffers()
+        np.add(self._v, tau2[:, None], out=w)
+        np.reciprocal(w, out=w)
+        s10, s11 = np.vecdot(w, table[:2])
+        np.multiply(w, w, out=w2)
+        s20, s21, s22 = np.vecdot(w2, table)
+        mu = s11 / s10
+        ypy2 = s22 - 2.0 * mu * s21 + mu * mu * s20
+        return ypy2, (s10 - s20 / s10 if restricted else s10)
+
+    def log_likelihood_one(self, tau2: float, restricted: bool) -> float:
+        """:meth:`log_likelihood` of the single analysis at one ``tau2``, as a float."""
+        s1 = self.sums(tau2, 1)[0]
+        logv = float(np.add.reduce(np.log(self._v + tau2)))
+        mu = s1[1] / s1[0]
+        value = -0.5 * (logv + (s1[2] - mu * s1[1]))
+        return value - 0.5 * math.log(s1[0]) if restricted else value
 
     def log_likelihood(self, tau2: np.ndarray, restricted: bool) -> np.ndarray:
         """``-1/2 [sum log(v + tau2) + Q_gen(tau2)]``, minus ``1/2 log(sum w)`` for REML."""

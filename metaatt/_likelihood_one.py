@@ -1,44 +1,77 @@
-"""The ML/REML maximum of :func:`metaatt.tau2._maximise_likelihood` for one analysis.
+"""The ML/REML maximum of :func:`metaatt._likelihood.maximise_likelihood` for one analysis.
 
 Same steps as the batched version (metafor's Fisher-scoring basin from the Hedges start,
 located on a grid of the score and refined by bracketed Newton steps; the boundary check;
 a higher maximum elsewhere on the grid), with the bookkeeping over the 25 grid points in
 Python floats: for one analysis the array version spends most of its time on array
-overhead. The score, the likelihood and the root finder are the shared ones, passed in.
+overhead. Without moderators the bound, the start and the grid are computed here in floats
+as well, with the same arithmetic as :func:`metaatt._likelihood.likelihood_upper_bound`
+and :func:`metaatt._likelihood.hedges_start`, and the score on the whole grid is one
+matrix product (:meth:`metaatt._intercept.InterceptEquation.scan`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
-from ._roots import bracketed_newton
+from ._intercept import InterceptEquation
+from ._roots import newton_one
 from ._wls import Design
 from .errors import ConvergenceError
 
-__all__ = ["maximise_one"]
+__all__ = ["SCAN_FRACTIONS", "maximise_intercept_one", "maximise_one"]
+
+#: the scan grid as fractions of the upper bound: 0 and 23 points from 1e-6 to 1
+SCAN_FRACTIONS = np.concatenate([[0.0], np.geomspace(1e-6, 1.0, 23)])
+_FRACTIONS = SCAN_FRACTIONS.tolist()
+
+Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def maximise_intercept_one(design: Design, restricted: bool, name: str) -> Arrays:
+    """:func:`maximise_one` for one analysis without moderators, from its power sums."""
+    sums = design.intercept
+    v = design.v[0]
+    k = int(design.k[0])
+    rss = float(sums.rss[0])
+    vmin, vmax = float(v.min()), float(v.max())
+    # likelihood_upper_bound and hedges_start, in floats
+    c = rss / float(max(k - 1 if restricted else k, 1))
+    upper = max(0.5 * (c + math.sqrt(c * c + 4.0 * c * (vmax - vmin))) - vmin, 0.0) * (1.0 + 1e-9)
+    he = (rss - float(np.add.reduce(v)) * (1.0 - 1.0 / k)) / (k - 1) if k > 1 else 0.0
+    start = min(max(he, 0.0), upper)
+    grid = [upper * fraction for fraction in _FRACTIONS]
+    at_start = sum(1 for g in grid if g <= start)  # a stable sort puts the start after ties
+    points = [*grid[:at_start], start, *grid[at_start:]]
+    score = InterceptEquation(sums, "reml" if restricted else "ml")
+    f = score.scan(np.array([points]))[0].tolist()
+    return maximise_one(
+        score,
+        name,
+        points=points,
+        at_start=at_start,
+        f=f,
+        log_likelihood=lambda tau2: sums.log_likelihood_one(tau2, restricted),
+    )
 
 
 def maximise_one(
-    design: Design,
-    make_score: Callable,
+    score: Callable,
     name: str,
-    restricted: bool,
     *,
-    fractions: np.ndarray,
-    upper: float,
-    start: float,
-    scan: Callable[[Design, Callable, np.ndarray], np.ndarray],
-    log_likelihood: Callable[[Design, np.ndarray, bool], np.ndarray],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(tau2, at_boundary, converged, iterations, higher_maximum)``, each of shape ``(1,)``."""
-    grid = (upper * fractions).tolist()
-    at_start = sum(1 for g in grid if g <= start)  # a stable sort puts the start after ties
-    points = [*grid[:at_start], start, *grid[at_start:]]
-    f = scan(design, make_score, np.array([points]))[0].tolist()
+    points: list[float],
+    at_start: int,
+    f: list[float],
+    log_likelihood: Callable[[float], float],
+) -> Arrays:
+    """``(tau2, at_boundary, converged, iterations, higher_maximum)``, each of shape ``(1,)``.
+
+    ``points`` is the sorted grid with the start at position ``at_start``, ``f`` the score
+    there; ``score`` is the score equation for the root finder.
+    """
     last = len(points) - 1
     f_start = f[at_start]
     if f_start > 0.0:  # ascending from the start: the first non-positive score above it
@@ -50,36 +83,32 @@ def maximise_one(
         interior = last_left >= 0
         lo_idx = last_left
     lo_idx = min(max(lo_idx, 0), last - 1)
-    score = make_score(design)
     tau2, converged, iterations = 0.0, True, 0
     if interior:
         lo, hi = points[lo_idx], points[lo_idx + 1]
         x0 = _chord(lo, hi, f[lo_idx], f[lo_idx + 1])
-        root, ok, its = bracketed_newton(score, np.array([lo]), np.array([hi]), np.array([x0]))
-        tau2, converged, iterations = float(root[0]), bool(ok[0]), int(its[0])
+        tau2, converged, iterations = newton_one(score, lo, hi, x0)
     if f_start == 0.0:
-        tau2 = start
+        tau2 = points[at_start]
     if not converged:
         raise ConvergenceError(
             f"method {name!r}: the tau2 estimating equation did not converge "
             f"(analysis 1, last value {tau2:.6g})"
         )
-    ll = _ll(log_likelihood, design, tau2, restricted)
-    ll0 = _ll(log_likelihood, design, 0.0, restricted)
+    ll = log_likelihood(tau2)
+    ll0 = log_likelihood(0.0)
     if ll0 > ll:  # metafor: "Fisher scoring may have gotten stuck"; reports 0
         tau2 = 0.0
     ll = max(ll, ll0)
     higher = math.nan
     rising = [g for g in range(last) if f[g] > 0.0 and f[g + 1] <= 0.0]
     if rising:
-        cand_ll = [_ll(log_likelihood, design, points[g], restricted) for g in rising]
+        cand_ll = [log_likelihood(points[g]) for g in rising]
         best = max(range(len(rising)), key=cand_ll.__getitem__)  # first of equal maxima
         if cand_ll[best] > ll + 1e-9 * (1.0 + abs(ll)):  # rare: locate the other maximum
             j = rising[best]
-            other, _, _ = bracketed_newton(
-                score, np.array([points[j]]), np.array([points[min(j + 1, last)]])
-            )
-            higher = float(other[0])
+            lo, hi = points[j], points[min(j + 1, last)]
+            higher = newton_one(score, lo, hi, 0.5 * (lo + hi))[0]
     return (
         np.array([tau2]),
         np.array([tau2 == 0.0]),
@@ -90,13 +119,9 @@ def maximise_one(
 
 
 def _chord(lo: float, hi: float, f_lo: float, f_hi: float) -> float:
-    """:func:`metaatt.tau2._secant_start` in floats (same arithmetic)."""
+    """:func:`metaatt._likelihood._secant_start` in floats (same arithmetic)."""
     try:
         x = lo + (hi - lo) * f_lo / (f_lo - f_hi)
     except ZeroDivisionError:
         return 0.5 * (lo + hi)
     return x if math.isfinite(x) and lo <= x <= hi else 0.5 * (lo + hi)
-
-
-def _ll(log_likelihood: Callable, design: Design, tau2: float, restricted: bool) -> Any:
-    return float(log_likelihood(design, np.array([tau2]), restricted)[0])

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["XTOL", "bracketed_newton"]
+__all__ = ["XTOL", "bracketed_newton", "newton_one"]
 
 #: convergence tolerance on the root, relative to ``1 + |x|``
 XTOL = 1e-12
@@ -55,8 +55,9 @@ def bracketed_newton(
     """
     if np.shape(lo) == (1,):  # one root: bookkeeping in floats
         low, high = float(lo[0]), float(hi[0])
-        start = 0.5 * (low + high) if x0 is None else min(max(float(x0[0]), low), high)
-        return _scalar_newton(fun, low, high, start, xtol, maxiter)
+        start = 0.5 * (low + high) if x0 is None else float(x0[0])
+        x, done, iterations = newton_one(fun, low, high, start, xtol=xtol, maxiter=maxiter)
+        return np.array([x]), np.array([done]), np.array([iterations])
     lo = np.array(lo, dtype=float, copy=True)
     hi = np.array(hi, dtype=float, copy=True)
     x = 0.5 * (lo + hi) if x0 is None else np.clip(np.asarray(x0, dtype=float), lo, hi)
@@ -124,21 +125,26 @@ def _as_float(value: np.ndarray | float) -> float:
     return float(value[0]) if np.ndim(value) else float(value)
 
 
-def _scalar_newton(
+def newton_one(
     fun: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
     lo: float,
     hi: float,
     x: float,
-    xtol: float,
-    maxiter: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`bracketed_newton` for one analysis: the same steps, in Python floats.
+    *,
+    xtol: float = XTOL,
+    maxiter: int = MAXITER,
+) -> tuple[float, bool, int]:
+    """:func:`bracketed_newton` for one root: the same steps, in Python floats.
+
+    ``x`` is clipped into ``[lo, hi]``; returns the root, whether it converged and the
+    number of iterations.
 
     Array bookkeeping costs far more than the arithmetic when there is one root, so the
     bracket logic runs on floats (IEEE doubles, so every step is bitwise the same as the
     array version); ``fun`` receives and returns arrays of shape ``(1,)``, or floats when
     it has a true ``takes_float`` attribute.
     """
+    x = min(max(x, lo), hi)
     step_old = hi - lo
     done = False
     iterations = 0
@@ -172,4 +178,4 @@ def _scalar_newton(
         if done or step <= tol or (hi - lo) <= tol:
             done = True
             break
-    return np.array([x]), np.array([done]), np.array([iterations])
+    return x, bool(done), iterations

@@ -25,9 +25,9 @@ PMM       ``Q_w = median of chi^2_df``                                          
 Negative solutions are truncated at 0 (``at_boundary`` records this). The iterative
 estimators (ML, REML, PM, EB, PMM) are solved exactly, to ``1e-12`` relative, by
 bracketed Newton steps (:mod:`metaatt._roots`); when the equation has no positive root the
-estimate is the boundary value 0. The ML and REML likelihoods can be bimodal: their score is
-scanned for every local maximum and the global maximum on ``[0, inf)`` is returned (metafor's
-Fisher scoring returns the local maximum it reaches from its start).
+estimate is the boundary value 0. The ML and REML likelihoods can be bimodal: the reported
+maximum is the one metafor's Fisher scoring reaches from the Hedges start, and a higher one
+elsewhere is recorded in ``higher_maximum`` (see :mod:`metaatt._likelihood`).
 
 References
 ----------
@@ -50,13 +50,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from scipy import special
 
-from ._intercept import InterceptEquation
-from ._likelihood_one import maximise_one
+from ._likelihood import hedges_start, maximise_likelihood
 from ._qgen import q_equation, solve_q_equation
 from ._roots import bracketed_newton
 from ._wls import Design, WLSFit, wls
@@ -175,7 +173,7 @@ def _solve_on_half_line(
     hi = upper_bracket(design, fun, active=~boundary, name=name)
     if some:  # analyses on the boundary get a trivial bracket [0, 0] and stay put
         hi = np.where(boundary, 0.0, hi)
-    root, converged, iterations = bracketed_newton(fun, zeros, hi, x0=_hedges_start(design))
+    root, converged, iterations = bracketed_newton(fun, zeros, hi, x0=hedges_start(design))
     if some:
         root = np.where(boundary, 0.0, root)
         converged = converged | boundary
@@ -187,16 +185,6 @@ def _solve_on_half_line(
             f"(analysis {bad + 1}, last value {root[bad]:.6g})"
         )
     return root, boundary, converged, iterations
-
-
-def _hedges_start(design: Design) -> np.ndarray:
-    """The Hedges (HE) estimate, metafor's starting value for the iterative estimators."""
-    df = design.df
-    if (df >= 1).all():
-        return np.maximum((design.ols_rss - design.ols_trace_v) / df, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        he = (design.ols_rss - design.ols_trace_v) / df
-    return np.where(df >= 1, np.maximum(he, 0.0), 0.0)
 
 
 def upper_bracket(
@@ -223,222 +211,18 @@ def q_profile_equation(design: Design, target: np.ndarray) -> Callable:
     return q_equation(design, target)
 
 
-def _reml_score(design: Design) -> Callable:
-    if design.X is None:
-        return InterceptEquation(design.intercept, "reml")
-
-    def fun(tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        fit = wls(design, design.weights(tau2))
-        we = fit.a * fit.resid  # P y
-        score = 0.5 * (np.einsum("bk,bk->b", we, we) - fit.trace_p())
-        slope = 0.5 * fit.trace_psps(design.mask) - fit.quad_form(we)
-        return score, slope
-
-    return fun
-
-
-def _ml_score(design: Design) -> Callable:
-    if design.X is None:
-        return InterceptEquation(design.intercept, "ml")
-
-    def fun(tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        fit = wls(design, design.weights(tau2))
-        we = fit.a * fit.resid
-        score = 0.5 * (np.einsum("bk,bk->b", we, we) - fit.a.sum(axis=-1))
-        slope = 0.5 * np.einsum("bk,bk->b", fit.a, fit.a) - fit.quad_form(we)
-        return score, slope
-
-    return fun
-
-
 def _iterative(design: Design, fun: Callable, name: str, se_fun: Callable) -> Tau2Estimate:
     tau2, boundary, converged, its = _solve_on_half_line(design, fun, name)
     return Tau2Estimate(tau2, se_fun(tau2), boundary, converged, its)
 
 
-# --- likelihood maximisation (ML, REML) ---------------------------------------------------
-
-#: grid points scanned for sign changes of the score (the likelihood can be multimodal)
-SCAN_POINTS = 24
-_SCAN_CELLS = 4_000_000  # evaluate the scan in one tiled pass below this many cells
-_SCAN_FRACTIONS = np.concatenate([[0.0], np.geomspace(1e-6, 1.0, SCAN_POINTS - 1)])
-
-
-def likelihood_upper_bound(design: Design, restricted: bool) -> np.ndarray:
-    """A tau^2 beyond which the (restricted) likelihood score is provably negative.
-
-    With ``c = RSS_OLS / m`` (``m = k - p`` for REML, ``k`` for ML) and ``d = max v - min v``,
-    ``sum w^2 e^2 <= RSS_OLS / (min v + tau2)^2`` and ``tr(P) >= (k - p) / (max v + tau2)``
-    (``sum w >= k / (max v + tau2)``), so the score is negative once
-    ``u = min v + tau2 > (c + sqrt(c^2 + 4 c d)) / 2``.
-    """
-    m = np.maximum(design.df if restricted else design.k, 1).astype(float)
-    c = design.ols_rss / m
-    vmin, vmax = design.v_range
-    u = 0.5 * (c + np.sqrt(c * c + 4.0 * c * (vmax - vmin)))
-    return np.maximum(u - vmin, 0.0) * (1.0 + 1e-9)
-
-
-def _tiled(design: Design, repeats: int) -> Design:
-    X = None if design.X is None else np.repeat(design.X, repeats, axis=0)
-    return Design(
-        np.repeat(design.y, repeats, axis=0),
-        np.repeat(design.v, repeats, axis=0),
-        np.repeat(design.mask, repeats, axis=0),
-        X,
-        np.repeat(design.k, repeats),
-        design.p,
-    )
-
-
-def _scan(design: Design, make_score: Callable, points: np.ndarray) -> np.ndarray:
-    """The score at ``points`` (shape ``(B, G)``), in one tiled pass or point by point."""
-    n, g = points.shape
-    if design.X is None:  # power sums on the grid, no tiled copy of the design
-        return make_score(design).scan(points)
-    if n * g * design.y.shape[1] <= _SCAN_CELLS:
-        f, _ = make_score(_tiled(design, g))(points.reshape(-1))
-        return f.reshape(n, g)
-    score = make_score(design)
-    return np.column_stack([score(points[:, j])[0] for j in range(g)])
-
-
-def log_likelihood(design: Design, tau2: np.ndarray, restricted: bool) -> np.ndarray:
-    """(Restricted) profile log-likelihood of tau^2, up to a constant.
-
-    ``-1/2 [sum log(v + tau2) + sum w e^2]`` plus ``-1/2 log det(X'WX)`` for REML.
-    """
-    if design.X is None:
-        return design.intercept.log_likelihood(tau2, restricted)
-    w = design.weights(tau2)
-    fit = wls(design, w)
-    logv = np.einsum("bk,bk->b", design.mask, np.log(design.v + tau2[:, None]))
-    value = -0.5 * (logv + fit.q)
-    if restricted:
-        value = value - 0.5 * np.linalg.slogdet(design.xtax(w))[1]
-    return value
-
-
-def _maximise_likelihood(design: Design, make_score: Callable, name: str, restricted: bool):
-    """The likelihood maximum metafor's Fisher scoring reaches, computed exactly.
-
-    metafor starts Fisher scoring at the Hedges (HE) estimate and, if the likelihood at 0 is
-    higher than at the maximum it converged to, reports 0. The likelihood can be bimodal, so
-    which local maximum is reached matters: it is the nearest one in the ascent direction
-    from the start (the first root of the score above the start when the score is positive
-    there, the last root below it otherwise, or the boundary 0). That root is bracketed on a
-    grid of the score up to :func:`likelihood_upper_bound` and refined by bracketed Newton
-    steps. The same grid reveals other local maxima: when one of them has a higher
-    likelihood its location is returned as well (``higher_maximum``), so that callers can
-    warn; metafor's choice is kept so that results stay comparable.
-    """
-    n = design.k.shape[0]
-    rows = np.arange(n)
-    upper = likelihood_upper_bound(design, restricted)
-    fractions = _SCAN_FRACTIONS
-    grid = upper[:, None] * fractions[None, :]
-    start = np.minimum(_hedges_start(design), upper)
-    if n == 1:  # the same steps with float bookkeeping (metaatt._likelihood_one)
-        return maximise_one(
-            design,
-            make_score,
-            name,
-            restricted,
-            fractions=fractions,
-            upper=float(upper[0]),
-            start=float(start[0]),
-            scan=_scan,
-            log_likelihood=log_likelihood,
-        )
-    points = np.concatenate([grid, start[:, None]], axis=1)
-    order = np.argsort(points, axis=1, kind="stable")
-    points = np.take_along_axis(points, order, axis=1)
-    f = _scan(design, make_score, points)
-    at_start = np.argmax(order == SCAN_POINTS, axis=1)  # position of the start in each row
-    g = np.arange(points.shape[1])[None, :]
-    f_start = f[rows, at_start]
-    # ascending from the start: first non-positive score above it ...
-    right = np.where((g > at_start[:, None]) & (f <= 0.0), g, points.shape[1])
-    first_right = right.min(axis=1)
-    # ... or, descending, the last positive score below it (none: the boundary 0)
-    left = np.where((g < at_start[:, None]) & (f > 0.0), g, -1)
-    last_left = left.max(axis=1)
-    go_right = f_start > 0.0
-    interior = np.where(go_right, first_right < points.shape[1], last_left >= 0)
-    lo_idx = np.where(go_right, first_right - 1, last_left)
-    lo_idx = np.clip(lo_idx, 0, points.shape[1] - 2)
-    lo = np.where(interior, points[rows, lo_idx], 0.0)
-    hi = np.where(interior, points[rows, lo_idx + 1], 0.0)
-    score = make_score(design)
-    root, ok, iterations = bracketed_newton(
-        score, lo, hi, x0=_secant_start(lo, hi, f[rows, lo_idx], f[rows, lo_idx + 1])
-    )
-    tau2 = np.where(interior, root, 0.0)
-    tau2 = np.where(f_start == 0.0, start, tau2)
-    converged = ok | ~interior
-    if not converged.all():
-        bad = int(np.flatnonzero(~converged)[0])
-        raise ConvergenceError(
-            f"method {name!r}: the tau2 estimating equation did not converge "
-            f"(analysis {bad + 1}, last value {root[bad]:.6g})"
-        )
-    ll = log_likelihood(design, tau2, restricted)
-    ll0 = log_likelihood(design, np.zeros(n), restricted)
-    to_zero = ll0 > ll  # metafor: "Fisher scoring may have gotten stuck"; reports 0
-    tau2 = np.where(to_zero, 0.0, tau2)
-    ll = np.maximum(ll, ll0)
-    # any grid point (on the rising side of another maximum) with a higher likelihood?
-    rising = np.zeros_like(f, dtype=bool)
-    rising[:, :-1] = (f[:, :-1] > 0.0) & (f[:, 1:] <= 0.0)
-    higher = np.full(n, np.nan)
-    if rising.any():
-        cand_ll = np.full(f.shape, -np.inf)
-        per_row = rising.sum(axis=1)
-        if per_row.max() == 1:  # at most one candidate per analysis: no copy of the data
-            c = np.argmax(rising, axis=1)
-            has = per_row == 1
-            values = log_likelihood(design, points[rows, c], restricted)
-            cand_ll[rows[has], c[has]] = values[has]
-        else:  # every candidate of every analysis in one evaluation
-            r, c = np.nonzero(rising)
-            cand_ll[r, c] = log_likelihood(_subset(design, r), points[r, c], restricted)
-        best = np.argmax(cand_ll, axis=1)
-        best_ll = cand_ll[rows, best]
-        gap = best_ll > ll + 1e-9 * (1.0 + np.abs(ll))
-        if gap.any():  # rare: locate that other maximum exactly, for the message
-            sub = _subset(design, gap)
-            j = best[gap]
-            other, _, _ = bracketed_newton(
-                make_score(sub), points[gap, j], points[gap, np.minimum(j + 1, points.shape[1] - 1)]
-            )
-            higher[gap] = other
-    return tau2, tau2 == 0.0, converged, np.where(interior, iterations, 0), higher
-
-
-def _secant_start(lo: Any, hi: Any, f_lo: Any, f_hi: Any) -> Any:
-    """Where the chord through the bracketing grid values crosses 0 (midpoint if flat).
-
-    A far better Newton start than the midpoint of a grid cell (the score is smooth on it).
-    """
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = lo + (hi - lo) * f_lo / (f_lo - f_hi)
-    return np.where(np.isfinite(x) & (x >= lo) & (x <= hi), x, 0.5 * (lo + hi))
-
-
-def _subset(design: Design, rows: np.ndarray) -> Design:
-    X = None if design.X is None else design.X[rows]
-    sub = Design(design.y[rows], design.v[rows], design.mask[rows], X, design.k[rows], design.p)
-    if "intercept" in design.__dict__ and len(sub.k) > 1:  # reuse the power-sum table
-        sub.__dict__["intercept"] = design.intercept.subset(np.asarray(rows))
-    return sub
+# --- likelihood maximisation (ML, REML; metaatt._likelihood) --------------------------
 
 
 def _likelihood_estimate(
-    design: Design, make_score: Callable, name: str, restricted: bool, se_fun: Callable
+    design: Design, name: str, restricted: bool, se_fun: Callable
 ) -> Tau2Estimate:
-    tau2, boundary, converged, its, higher = _maximise_likelihood(
-        design, make_score, name, restricted
-    )
+    tau2, boundary, converged, its, higher = maximise_likelihood(design, restricted, name)
     return Tau2Estimate(tau2, se_fun(tau2), boundary, converged, its, higher)
 
 
@@ -449,7 +233,7 @@ def tau2_ml(design: Design, weights: np.ndarray | None = None) -> Tau2Estimate:
         w = design.weights(tau2)
         return np.sqrt(2.0 / np.einsum("bk,bk->b", w, w))
 
-    return _likelihood_estimate(design, _ml_score, "ML", False, se)
+    return _likelihood_estimate(design, "ML", False, se)
 
 
 def tau2_reml(design: Design, weights: np.ndarray | None = None) -> Tau2Estimate:
@@ -461,7 +245,7 @@ def tau2_reml(design: Design, weights: np.ndarray | None = None) -> Tau2Estimate
         fit = wls(design, design.weights(tau2))
         return np.sqrt(2.0 / fit.trace_psps(design.mask))
 
-    return _likelihood_estimate(design, _reml_score, "REML", True, se)
+    return _likelihood_estimate(design, "REML", True, se)
 
 
 def _pm_se(design: Design) -> Callable:

@@ -128,7 +128,7 @@ def test_padded_design_constructor_and_padding_flag():
 
 @pytest.mark.parametrize("restricted", [True, False])
 def test_kernel_likelihood_and_score_scan_equal_the_general_ones(restricted):
-    from metaatt import tau2 as estimators
+    from metaatt import _likelihood as estimators
 
     rng = np.random.default_rng(12)
     B, k = 5, 9
@@ -142,17 +142,17 @@ def test_kernel_likelihood_and_score_scan_equal_the_general_ones(restricted):
         estimators.log_likelihood(general, tau2, restricted),
         rtol=1e-12,
     )
-    make = estimators._reml_score if restricted else estimators._ml_score
+    make = estimators.reml_score if restricted else estimators.ml_score
     points = np.outer(np.ones(B), [0.0, 0.01, 0.1, 1.0, 5.0]) + tau2[:, None]
     np.testing.assert_allclose(
-        estimators._scan(fast, make, points),
-        estimators._scan(general, make, points),
+        estimators.scan(fast, make, points),
+        estimators.scan(general, make, points),
         rtol=1e-9,
         atol=1e-12,
     )
     single = Design.single(yi[0], vi[0])
     np.testing.assert_allclose(
-        estimators._scan(single, make, points[:1]), estimators._scan(fast, make, points)[:1]
+        estimators.scan(single, make, points[:1]), estimators.scan(fast, make, points)[:1]
     )
 
 
