@@ -34,6 +34,8 @@ Statistics in Medicine, 21, 1539-1558. Riley, R. D., Higgins, J. P. T., & Deeks,
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -66,10 +68,24 @@ def per_distinct_df(quantile: Callable, df: np.ndarray, p: float) -> np.ndarray:
     return quantile(distinct, p)[inverse]
 
 
+@functools.lru_cache(maxsize=256)
+def _critical_one(q: float, df: float) -> float:
+    """The quantile ``q`` of the normal (``df = inf``) or t distribution, cached.
+
+    One analysis at a time asks for the same few (level, df) pairs over and over.
+    """
+    if math.isinf(df):
+        return float(special.ndtri(q))
+    with np.errstate(invalid="ignore"):
+        return float(special.stdtrit(df, q))
+
+
 def critical_value(level: float, df: np.ndarray | float) -> np.ndarray:
     """Two-sided critical value: normal where ``df`` is infinite, Student t otherwise."""
     df = np.asarray(df, dtype=float)
     q = 0.5 + level / 2.0
+    if df.shape == (1,):  # one analysis: a cached float
+        return np.array([_critical_one(q, df.item(0))])
     finite = np.isfinite(df)
     if not finite.any():
         return np.full(df.shape, special.ndtri(q))
@@ -82,6 +98,9 @@ def two_sided_p(statistic: np.ndarray, df: np.ndarray | float) -> np.ndarray:
     """Two-sided p-value of a z (``df = inf``) or t statistic; ``df`` broadcasts on the left."""
     stat = np.asarray(statistic, dtype=float)
     df = np.asarray(df, dtype=float)
+    if stat.shape == (1,) and df.shape == (1,):  # one analysis: the same calls on floats
+        a, d = -abs(stat.item(0)), df.item(0)
+        return np.array([2.0 * (special.ndtr(a) if math.isinf(d) else special.stdtr(d, a))])
     if df.shape != stat.shape:
         df = np.broadcast_to(df.reshape(df.shape + (1,) * (stat.ndim - df.ndim)), stat.shape)
     finite = np.isfinite(df)
@@ -147,6 +166,11 @@ class ModelFit:
 
     @property
     def qe_pval(self) -> np.ndarray:
+        if self.qe.shape == (1,):  # one analysis: the same call on floats
+            df = self.qe_df.item(0)
+            if df <= 0:
+                return np.array([np.nan])
+            return np.array([special.chdtrc(max(df, 1.0), self.qe.item(0))])
         with np.errstate(invalid="ignore"):
             return np.where(
                 self.qe_df > 0, special.chdtrc(np.maximum(self.qe_df, 1), self.qe), np.nan
@@ -171,51 +195,52 @@ def fit_model(
         tau2_estimate = estimate_tau2(design, method, user_weights)
     estimate = tau2_estimate
     tau2 = estimate.tau2
-    w = design.weights(tau2)
-    fit = wls(design, w)
-    if user_weights is None:
-        coef, vcov, model_weights = fit.coef, fit.inv_xtax, w
+    if user_weights is None and design.X is None:  # from the power sums (metaatt._intercept)
+        estimate_mu, variance, q_gen = design.intercept.wls(tau2)
+        coef, vcov = estimate_mu[:, None], variance[:, None, None]
+        model_weights = design.weights(tau2)
     else:
-        a = user_weights * design.mask
-        afit = wls(design, a)
-        coef = afit.coef
-        sigma = design.v + tau2[:, None]
-        meat = design.xtax(a**2 * sigma)
-        vcov = afit.inv_xtax @ meat @ afit.inv_xtax
-        model_weights = a
+        w = design.weights(tau2)
+        fit = wls(design, w)
+        q_gen = fit.q
+        if user_weights is None:
+            coef, vcov, model_weights = fit.coef, fit.inv_xtax, w
+        else:
+            a = user_weights * design.mask
+            afit = wls(design, a)
+            coef = afit.coef
+            sigma = design.v + tau2[:, None]
+            meat = design.xtax(a**2 * sigma)
+            vcov = afit.inv_xtax @ meat @ afit.inv_xtax
+            model_weights = a
 
     df_resid = design.df.astype(float)
-    saturated = df_resid < 1  # k <= p: no residual df, so no t test and no scaling (z)
-    any_saturated = bool(saturated.any())
+    any_saturated = design.any_saturated
+    saturated = df_resid < 1.0  # k <= p: no residual df, so no t test and no scaling (z)
     distribution, scaled, adhoc = TESTS[test]
     if scaled:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            knha_scale = fit.q / df_resid
         if any_saturated:
-            knha_scale = np.where(saturated, 1.0, knha_scale)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                knha_scale = np.where(saturated, 1.0, q_gen / df_resid)
+        else:
+            knha_scale = q_gen / df_resid
         if adhoc:
             knha_scale = np.maximum(knha_scale, 1.0)
         vcov = vcov * knha_scale[:, None, None]
     else:
         knha_scale = np.ones(df_resid.shape)
     if distribution == "t":
-        df = np.where(saturated, np.inf, df_resid)
+        df = np.where(saturated, np.inf, df_resid) if any_saturated else df_resid.copy()
     else:
         df = np.full(df_resid.shape, np.inf)
 
-    fe = design.fe_fit
-    qe = fe.q
-    with np.errstate(invalid="ignore", divide="ignore"):
-        s2 = df_resid / fe.trace_p()
-        if any_saturated:
-            s2 = np.where(saturated, np.nan, s2)
-        if method == "EE":
-            i2 = np.where(qe > 0, 100.0 * np.maximum(qe - df_resid, 0.0) / qe, 0.0)
-            h2 = np.where(saturated, np.nan, qe / df_resid)
-            i2 = np.where(saturated, np.nan, i2)
-        else:
-            i2 = 100.0 * tau2 / (tau2 + s2)
-            h2 = (tau2 + s2) / s2
+    qe, trace_p0 = design.fe_statistics
+    if any_saturated or method == "EE" or not _all_positive(trace_p0):
+        s2, i2, h2 = _heterogeneity_guarded(method, tau2, qe, trace_p0, df_resid, saturated)
+    else:
+        s2 = df_resid / trace_p0
+        i2 = 100.0 * tau2 / (tau2 + s2)
+        h2 = (tau2 + s2) / s2
     return ModelFit(
         design=design,
         method=method,
@@ -233,3 +258,31 @@ def fit_model(
         h2=h2,
         knha_scale=knha_scale,
     )
+
+
+def _all_positive(values: np.ndarray) -> bool:
+    """``(values > 0).all()``; one analysis without an array reduction."""
+    if values.shape == (1,):
+        return bool(values[0] > 0.0)
+    return bool((values > 0.0).all())
+
+
+def _heterogeneity_guarded(
+    method: str,
+    tau2: np.ndarray,
+    qe: np.ndarray,
+    trace_p0: np.ndarray,
+    df_resid: np.ndarray,
+    saturated: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``s2``, ``I2``, ``H2`` where some analysis has no residual df, or for the EE model."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s2 = np.where(saturated, np.nan, df_resid / trace_p0)
+        if method == "EE":
+            i2 = np.where(qe > 0, 100.0 * np.maximum(qe - df_resid, 0.0) / qe, 0.0)
+            h2 = np.where(saturated, np.nan, qe / df_resid)
+            i2 = np.where(saturated, np.nan, i2)
+        else:
+            i2 = 100.0 * tau2 / (tau2 + s2)
+            h2 = (tau2 + s2) / s2
+    return s2, i2, h2

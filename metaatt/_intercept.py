@@ -51,6 +51,12 @@ class InterceptSums:
     __slots__ = ("_memo", "_scratch", "_table", "_v", "centre", "rss", "single")
 
     def __init__(self, design: Design) -> None:
+        self._scratch: tuple[np.ndarray, np.ndarray] | None = None
+        self._memo: dict[float, list[Any]] = {}  # one analysis: sums at recent tau^2 values
+        self.single = design.y.shape[0] == 1 and not design.has_padding
+        if self.single:
+            self._init_one(design.y[0], design.v[0])
+            return
         mask, v = design.mask, design.v
         w0 = mask / v
         centre = np.vecdot(w0, design.y) / np.add.reduce(w0, axis=-1)
@@ -58,16 +64,25 @@ class InterceptSums:
         table[0] = mask
         yc = np.multiply(design.y - centre[:, None], mask, out=table[1])
         np.multiply(yc, yc, out=table[2])
-        self.single = design.y.shape[0] == 1 and not design.has_padding
-        self._table = table[:, 0, :] if self.single else table
-        self._v = v[0] if self.single else v
-        self._scratch: tuple[np.ndarray, np.ndarray] | None = None
-        self._memo: dict[float, list[Any]] = {}  # one analysis: sums at recent tau^2 values
+        self._table, self._v = table, v
         #: the inverse-variance weighted mean the outcomes are centred at
         self.centre = centre
         # unweighted residual sum of squares sum (y - ybar)^2 (from the same centred table)
         n, total, squares = np.add.reduce(table, axis=-1)
         self.rss = squares - total * total / n
+
+    def _init_one(self, y: np.ndarray, v: np.ndarray) -> None:
+        """The same table and sums for one analysis, as 1-D arrays (same arithmetic)."""
+        w0 = 1.0 / v
+        centre = np.vecdot(w0, y) / np.add.reduce(w0)
+        table = np.empty((3, y.shape[0]))
+        table[0] = 1.0
+        yc = np.subtract(y, centre, out=table[1])
+        np.multiply(yc, yc, out=table[2])
+        self._table, self._v = table, v
+        self.centre = np.array([centre])
+        n, total, squares = np.add.reduce(table, axis=1).tolist()
+        self.rss = np.array([squares - total * total / n])
 
     def subset(self, rows: np.ndarray) -> InterceptSums:
         """The same sums for the analyses ``rows`` only (several analyses)."""
@@ -144,6 +159,32 @@ class InterceptSums:
             wj = wj * w
             out.append(np.einsum("bgk,mbk->mbg", wj, table))
         return out  # each (3, B, G)
+
+    def wls(self, tau2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The weighted mean, its variance ``1 / sum w`` and ``Q_gen`` at ``tau2``, ``(B,)`` each.
+
+        ``mu = centre + S_11 / S_10`` (the outcomes are centred), ``Q_gen = S_12 - mu S_11``.
+        """
+        s1 = self.sums(tau2, 1)[0]
+        mu = s1[1] / s1[0]
+        if self.single:
+            return (
+                np.array([self.centre.item(0) + mu]),
+                np.array([1.0 / s1[0]]),
+                np.array([s1[2] - mu * s1[1]]),
+            )
+        return self.centre + mu, 1.0 / s1[0], s1[2] - mu * s1[1]
+
+    def fe_statistics(self) -> tuple[np.ndarray, np.ndarray]:
+        """Cochran's ``Q = Q_gen(0)`` and ``tr(P)`` at ``tau2 = 0``, ``(B,)`` each."""
+        zero = 0.0 if self.single else np.zeros(self._v.shape[0])
+        s1, s2 = self.sums(zero, 2)
+        mu = s1[1] / s1[0]
+        q = s1[2] - mu * s1[1]
+        trace_p = s1[0] - s2[0] / s1[0]
+        if self.single:
+            return np.array([q]), np.array([trace_p])
+        return q, trace_p
 
     def score_parts(self, tau2: np.ndarray, restricted: bool) -> tuple[np.ndarray, np.ndarray]:
         """The two decreasing parts of the score, ``score = (a - b) / 2`` (several analyses).
@@ -232,7 +273,8 @@ class InterceptSums:
         s1, s2, s3 = self.sums(tau2, 3)
         sw, sw2 = s1[0], s2[0]
         ratio = sw2 / sw
-        return np.reshape(sw2 - 2.0 * s3[0] / sw + ratio * ratio, (-1,))
+        value = sw2 - 2.0 * s3[0] / sw + ratio * ratio
+        return np.array([value]) if self.single else value
 
 
 class InterceptEquation:

@@ -12,6 +12,7 @@ matrix product (:meth:`metaatt._intercept.InterceptEquation.scan`).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable
 
@@ -26,7 +27,6 @@ __all__ = ["SCAN_FRACTIONS", "maximise_intercept_one", "maximise_one"]
 
 #: the scan grid as fractions of the upper bound: 0 and 23 points from 1e-6 to 1
 SCAN_FRACTIONS = np.concatenate([[0.0], np.geomspace(1e-6, 1.0, 23)])
-_FRACTIONS = SCAN_FRACTIONS.tolist()
 
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
@@ -43,8 +43,8 @@ def maximise_intercept_one(design: Design, restricted: bool, name: str) -> Array
     upper = max(0.5 * (c + math.sqrt(c * c + 4.0 * c * (vmax - vmin))) - vmin, 0.0) * (1.0 + 1e-9)
     he = (rss - float(np.add.reduce(v)) * (1.0 - 1.0 / k)) / (k - 1) if k > 1 else 0.0
     start = min(max(he, 0.0), upper)
-    grid = [upper * fraction for fraction in _FRACTIONS]
-    at_start = sum(1 for g in grid if g <= start)  # a stable sort puts the start after ties
+    grid = (upper * SCAN_FRACTIONS).tolist()
+    at_start = bisect.bisect_right(grid, start)  # a stable sort puts the start after ties
     points = [*grid[:at_start], start, *grid[at_start:]]
     score = InterceptEquation(sums, "reml" if restricted else "ml")
     f = score.scan(np.array([points]))[0].tolist()

@@ -75,18 +75,21 @@ def pooled_statistics(
     :func:`heterogeneity_intervals` computes on their own.
     """
     level = fit.level if level is None else level
-    undefined = fit.qe_df < 1
     estimate = fit.coef[:, 0]
     variance = fit.vcov[:, 0, 0]
     se = np.sqrt(variance)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        statistic = estimate / se  # se = 0 (identical outcomes under hksj): +-inf, as metafor
+    if se.shape == (1,) and se.item(0) > 0.0:
+        statistic = estimate / se
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            statistic = estimate / se  # se = 0 (identical outcomes, hksj): +-inf, as metafor
     crit = critical_value(level, fit.df)
     half = crit * se
     tau2 = fit.tau2
     pi_half = crit * np.sqrt(variance + tau2)  # prediction interval (Riley et al. 2011)
     pi_low, pi_high = estimate - pi_half, estimate + pi_half
-    if undefined.any():
+    if fit.design.any_saturated:  # heterogeneity is undefined where k - p < 1
+        undefined = fit.qe_df < 1
         nan = np.full(undefined.shape, np.nan)
         tau2 = np.where(undefined, nan, tau2)
         pi_low = np.where(undefined, nan, pi_low)

@@ -72,7 +72,7 @@ def solve_q_equation(
     root, converged, iterations
     """
     rss = design.ols_rss
-    q0 = design.fe_fit.q  # Q_gen(0)
+    q0 = design.fe_statistics[0]  # Q_gen(0)
     v_min, v_max = design.v_range
     safe_target = np.where(active, target, 1.0)
     equation = _inverse_q_equation(design, safe_target)

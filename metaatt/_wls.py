@@ -47,7 +47,9 @@ class Design:
         v = np.asarray(vi, dtype=float)[None, :]
         Xb = None if X is None else np.asarray(X, dtype=float)[None, :, :]
         p = 1 if Xb is None else Xb.shape[2]
-        return cls(y, v, np.ones_like(y), Xb, np.array([y.shape[1]]), p)
+        design = cls(y, v, np.ones_like(y), Xb, np.array([y.shape[1]]), p)
+        design.__dict__["has_padding"] = False  # one analysis: nothing to pad
+        return design
 
     @classmethod
     def padded(cls, groups_y: list[np.ndarray], groups_v: list[np.ndarray]) -> Design:
@@ -74,6 +76,11 @@ class Design:
         return self.mask / (self.v + tau2)
 
     @cached_property
+    def any_saturated(self) -> bool:
+        """Whether some analysis has no residual degrees of freedom (``k <= p``)."""
+        return bool((self.k <= self.p).any())
+
+    @cached_property
     def has_padding(self) -> bool:
         """Whether any analysis is shorter than ``k_max`` (has masked entries)."""
         return not bool(self.mask.all())
@@ -90,6 +97,13 @@ class Design:
     def fe_fit(self) -> WLSFit:
         """The inverse-variance (common-effect) fit, ``a = 1 / v``; computed once."""
         return wls(self, self.mask / self.v)
+
+    @cached_property
+    def fe_statistics(self) -> tuple[np.ndarray, np.ndarray]:
+        """Cochran's ``Q = Q_gen(0)`` and ``tr(P)`` of the common-effect fit (``a = 1 / v``)."""
+        if self.X is None:
+            return self.intercept.fe_statistics()
+        return self.fe_fit.q, self.fe_fit.trace_p()
 
     @cached_property
     def ols_fit(self) -> WLSFit:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -28,6 +29,7 @@ __all__ = ["METHODS", "TEST_ALIASES", "normalize_method", "normalize_test", "poo
 METHODS = (*TAU2_ESTIMATORS, "FE")
 #: metafor's test names mapped to metaatt's
 TEST_ALIASES = {"knha": "hksj", "adhoc": "hksj-adhoc"}
+_TEST_NAMES = tuple(TESTS)
 
 
 def normalize_method(method: Any) -> str:
@@ -40,7 +42,7 @@ def normalize_test(test: Any) -> str:
     """Validate a test name; metafor's ``knha``/``adhoc`` map to ``hksj``/``hksj-adhoc``."""
     if isinstance(test, str) and test in TEST_ALIASES:
         return TEST_ALIASES[test]
-    return check_choice(test, "test", tuple(TESTS))
+    return check_choice(test, "test", _TEST_NAMES)
 
 
 def pool(
@@ -174,7 +176,7 @@ def pool(
         warnings.warn(message, BoundaryWarning, stacklevel=2)
         notes.append(message)
     higher = fit.tau2_estimate.higher_maximum
-    if higher is not None and np.isfinite(higher[0]):
+    if higher is not None and math.isfinite(higher[0]):
         message = (
             f"the {method} likelihood has more than one maximum: tau^2 = "
             f"{fit.tau2[0]:.6g} is the maximum Fisher scoring reaches from the Hedges start "

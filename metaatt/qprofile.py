@@ -59,7 +59,7 @@ def q_profile_interval(design: Design, level: float) -> Tau2Interval:
     alpha = 1.0 - level
     upper_quantile = per_distinct_df(special.chdtri, safe_df, alpha / 2.0)  # chi2_{1-alpha/2}
     lower_quantile = per_distinct_df(special.chdtri, safe_df, 1.0 - alpha / 2.0)  # chi2_{alpha/2}
-    qe = design.fe_fit.q  # Q_gen(0)
+    qe = design.fe_statistics[0]  # Q_gen(0)
     low = _solve(design, upper_quantile, active & (qe > upper_quantile))
     high = _solve(design, lower_quantile, active & (qe > lower_quantile))
     ci_null = active & (qe <= lower_quantile)

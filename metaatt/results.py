@@ -108,35 +108,26 @@ class PoolResult:
         any of them (yi, vi, labels, data, excluded, measure, synthetic, notes).
         """
         values = pooled_statistics(fit, level, intervals=False)
-        scalars = {name: values[name].item(0) for name in _SCALAR_FIELDS}
-        pending = dict.fromkeys(_INTERVAL_FIELDS)  # Q-profile: computed on first access
         weights = fit.weights[0]
-        weights = 100.0 * weights / weights.sum()
+        state = dict(_DEFAULTS)
+        state.update({name: values[name].item(0) for name in _SCALAR_FIELDS})
+        state["method"], state["test"] = fit.method, fit.test
+        state["level"] = fit.level if level is None else level
+        state["weights"] = 100.0 * weights / np.add.reduce(weights)
+        state["_fit"] = fit
         if inputs is not None:
-            base = {
-                "yi": inputs.yi,
-                "vi": inputs.vi,
-                "labels": inputs,
-                "data": inputs,
-                "excluded": inputs,
-                "measure": inputs.measure,
-                "synthetic": inputs.synthetic,
-            }
-            context = base | context
-        lazy = {f"_{name}": context.pop(name) for name in _LAZY_FIELDS if name in context}
-        result = cls(
-            method=fit.method,
-            test=fit.test,
-            level=fit.level if level is None else level,
-            weights=weights,
-            _fit=fit,
-            **scalars,
-            **pending,
-            **lazy,
-            **context,
-        )
-        for name in _INTERVAL_FIELDS:  # leave them to __getattr__ until first asked for
-            object.__delattr__(result, name)
+            state.update(yi=inputs.yi, vi=inputs.vi, measure=inputs.measure)
+            state.update(synthetic=inputs.synthetic, _labels=inputs, _data=inputs)
+            state["_excluded"] = inputs
+        for name, value in context.items():
+            key = f"_{name}" if name in _LAZY_FIELDS else name
+            if key not in _FIELD_NAMES or key in _INTERVAL_FIELDS:
+                raise TypeError(f"PoolResult.from_fit: unexpected argument {name!r}")
+            state[key] = value
+        # every field but the Q-profile ones, which __getattr__ computes on first access;
+        # set directly (the generated __init__ would only do the same, field by field)
+        result = object.__new__(cls)
+        result.__dict__.update(state)
         return result
 
     def __getattr__(self, name: str) -> Any:
@@ -451,6 +442,13 @@ _INTERVAL_FIELDS = tuple(name for name in INTERVAL_COLUMNS if name in _SCALAR_FI
 _SCALAR_FIELDS = tuple(name for name in _SCALAR_FIELDS if name not in _INTERVAL_FIELDS)
 #: fields built on first access (see PoolResult._lazy)
 _LAZY_FIELDS = ("labels", "data", "excluded")
+_FIELD_NAMES = frozenset(f.name for f in dataclasses.fields(PoolResult))
+#: default values of the optional fields
+_DEFAULTS = {
+    f.name: f.default
+    for f in dataclasses.fields(PoolResult)
+    if f.default is not dataclasses.MISSING
+}
 
 
 def _p_clause(p: float) -> str:

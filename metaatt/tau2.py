@@ -258,7 +258,7 @@ def _pm_se(design: Design) -> Callable:
 
 def _paule_mandel(design: Design, target: np.ndarray, name: str) -> Tau2Estimate:
     # a positive root exactly where Q_gen(0) exceeds the target (and there is a residual df)
-    active = (design.df >= 1) & (design.fe_fit.q > target)
+    active = (design.df >= 1) & (design.fe_statistics[0] > target)
     tau2, converged, iterations = solve_q_equation(design, target, active)
     if not converged.all():
         bad = int(np.flatnonzero(~converged)[0])
@@ -311,9 +311,9 @@ def estimate_tau2(design: Design, method: str, weights: np.ndarray | None = None
     ``tau2 = 0`` (the model reproduces the data) and a NaN standard error; callers report
     heterogeneity as undefined for them.
     """
-    saturated = design.df < 1
-    if not saturated.any():
+    if not design.any_saturated:
         return TAU2_ESTIMATORS[method](design, weights)
+    saturated = design.df < 1
     with np.errstate(all="ignore"):
         est = TAU2_ESTIMATORS[method](design, weights)
     return Tau2Estimate(

@@ -171,8 +171,15 @@ def test_convergence_error_is_raised_when_iterations_run_out(monkeypatch):
 
     monkeypatch.setattr(_roots, "MAXITER", 1)
     monkeypatch.setattr(_roots.bracketed_newton, "__kwdefaults__", {"xtol": 1e-12, "maxiter": 1})
+    monkeypatch.setattr(_roots.newton_one, "__kwdefaults__", {"xtol": 1e-12, "maxiter": 1})
     with pytest.raises(metaatt.ConvergenceError, match=r"method 'REML'.*did not converge"):
         metaatt.pool(YI, VI, method="REML")
+    with pytest.raises(metaatt.ConvergenceError, match=r"method 'ML'.*did not converge"):
+        metaatt.pool_batch(
+            pd.DataFrame({"g": np.repeat([1, 2], 13), "yi": np.tile(YI, 2), "vi": np.tile(VI, 2)}),
+            by="g",
+            method="ML",
+        )
 
 
 def test_result_is_frozen_and_prints():
