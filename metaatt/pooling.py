@@ -6,7 +6,6 @@ import math
 import warnings
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ._fit import TESTS, fit_model
