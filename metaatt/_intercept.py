@@ -268,6 +268,47 @@ class InterceptSums:
     def _ml(sw: Any, sw2: Any, sw3: Any, ypy2: Any, ypy3: Any) -> tuple[Any, Any]:
         return 0.5 * (ypy2 - sw), 0.5 * sw2 - ypy3
 
+    def score_ratio(self, tau2: np.ndarray, restricted: bool) -> tuple[Any, Any]:
+        """``1 - b / a`` and its derivative: the score's root as a nearly linear equation.
+
+        With ``a = y'PPy`` and ``b = tr(P)`` (REML) or ``sum w`` (ML) the score is
+        ``(a - b) / 2``; ``1 - b / a`` has the same sign and roots and is exactly linear in
+        tau^2 when the ``v_i`` are equal (``b / a`` is then proportional to ``v + tau2``),
+        so Newton steps on it converge in about a third fewer evaluations. Derivative:
+        ``(b' a - b a') / a^2`` negated, ``a' = -2 y'PPPy``, ``b' = -tr(PP)`` or
+        ``-sum w^2``.
+        """
+        sw, sw2, sw3, ypy2, ypy3 = self._score_terms(tau2)
+        if restricted:
+            ratio = sw2 / sw
+            b, slope_b = sw - ratio, sw2 - 2.0 * sw3 / sw + ratio * ratio
+        else:
+            b, slope_b = sw, sw2
+        if self.single:
+            if ypy2 <= 0.0:  # all outcomes equal: the score is negative everywhere
+                return -math.inf, 0.0
+            return 1.0 - b / ypy2, (slope_b * ypy2 - 2.0 * b * ypy3) / (ypy2 * ypy2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 1.0 - b / ypy2, (slope_b * ypy2 - 2.0 * b * ypy3) / (ypy2 * ypy2)
+
+    def grid_parts_one(self, points: np.ndarray, restricted: bool) -> tuple[np.ndarray, ...]:
+        """:meth:`score_parts` of the single analysis at ``G`` points, and ``S_1`` there.
+
+        One ``(3, k) x (k, 2G)`` product gives ``S_1`` and ``S_2`` at every point; returns
+        ``a``, ``b`` (shape ``(G,)``) and ``S_1`` (``(3, G)``).
+        """
+        n = points.shape[0]
+        w = np.empty((2 * n, self._v.shape[0]))
+        np.add.outer(points, self._v, out=w[:n])
+        np.reciprocal(w[:n], out=w[:n])
+        np.multiply(w[:n], w[:n], out=w[n:])
+        s = self._table @ w.T
+        s1, s2 = s[:, :n], s[:, n:]
+        sw = s1[0]
+        mu = s1[1] / sw
+        ypy2 = s2[2] - 2.0 * mu * s2[1] + mu * mu * s2[0]
+        return ypy2, (sw - s2[0] / sw if restricted else sw), s1
+
     def trace_pp(self, tau2: np.ndarray) -> np.ndarray:
         """``tr(PP)`` as a ``(B,)`` array (the REML expected information is half of it)."""
         s1, s2, s3 = self.sums(tau2, 3)
@@ -280,7 +321,9 @@ class InterceptSums:
 class InterceptEquation:
     """An estimating equation ``tau2 -> (f, df/dtau2)`` computed from power sums.
 
-    ``kind`` is ``"reml"`` or ``"ml"`` (score equations), ``"q"`` (``Q_gen - target``) or
+    ``kind`` is ``"reml"`` or ``"ml"`` (score equations), ``"reml-ratio"`` or
+    ``"ml-ratio"`` (the same roots, nearly linear: :meth:`InterceptSums.score_ratio`), ``"q"``
+    (``Q_gen - target``) or
     ``"inverse_q"`` (``1 / target - 1 / Q_gen``, the same root, nearly linear in tau^2).
     :meth:`restrict` gives the equation of a subset of the analyses, so that root finding
     can drop the analyses that have converged.
@@ -296,6 +339,10 @@ class InterceptEquation:
         self.target = target
 
     def __call__(self, tau2: np.ndarray) -> tuple[Any, Any]:
+        if self.kind == "reml-ratio":
+            return self._sums.score_ratio(tau2, True)
+        if self.kind == "ml-ratio":
+            return self._sums.score_ratio(tau2, False)
         if self.kind == "reml":
             return self._sums.reml_score(tau2)
         if self.kind == "ml":

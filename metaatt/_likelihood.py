@@ -187,10 +187,13 @@ def maximise_likelihood(
         )
     rows = np.arange(n)
     points, at_start = _grid_with_start(upper, start)
-    if design.X is None:
-        f = score_on_grid(design.intercept, points, at_start, restricted)
+    if design.X is None:  # Newton steps on 1 - b / a (InterceptSums.score_ratio)
+        f, a = score_on_grid(design.intercept, points, at_start, restricted)
+        kind = "reml-ratio" if restricted else "ml-ratio"
+        equation = InterceptEquation(design.intercept, kind)
     else:
         f = scan(design, make_score, points)
+        equation, a = make_score(design), None
     last = points.shape[1] - 1
     g = np.arange(last + 1)[None, :]
     f_start = f[rows, at_start]
@@ -206,9 +209,12 @@ def maximise_likelihood(
     lo_idx = np.clip(lo_idx, 0, last - 1)
     lo = np.where(interior, points[rows, lo_idx], 0.0)
     hi = np.where(interior, points[rows, lo_idx + 1], 0.0)
-    root, ok, iterations = bracketed_newton(
-        make_score(design), lo, hi, x0=_secant_start(lo, hi, f[rows, lo_idx], f[rows, lo_idx + 1])
-    )
+    f_lo, f_hi = f[rows, lo_idx], f[rows, lo_idx + 1]
+    if a is not None:  # the equation's values: 1 - b / a = 2 f / a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f_lo, f_hi = 2.0 * f_lo / a[rows, lo_idx], 2.0 * f_hi / a[rows, lo_idx + 1]
+    x0 = _secant_start(lo, hi, f_lo, f_hi)
+    root, ok, iterations = bracketed_newton(equation, lo, hi, x0=x0)
     tau2 = np.where(interior, root, 0.0)
     tau2 = np.where(f_start == 0.0, start, tau2)
     converged = ok | ~interior

@@ -28,6 +28,7 @@ __all__ = ["SCAN_FRACTIONS", "maximise_intercept_one", "maximise_one"]
 #: the scan grid as fractions of the upper bound: 0 and 23 points from 1e-6 to 1
 SCAN_FRACTIONS = np.concatenate([[0.0], np.geomspace(1e-6, 1.0, 23)])
 
+_GRID_CELLS = 1_000_000  # largest (points x studies) weight matrix built at once
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
@@ -46,15 +47,42 @@ def maximise_intercept_one(design: Design, restricted: bool, name: str) -> Array
     grid = (upper * SCAN_FRACTIONS).tolist()
     at_start = bisect.bisect_right(grid, start)  # a stable sort puts the start after ties
     points = [*grid[:at_start], start, *grid[at_start:]]
-    score = InterceptEquation(sums, "reml" if restricted else "ml")
-    f = score.scan(np.array([points]))[0].tolist()
+    if v.shape[0] * len(points) > _GRID_CELLS:  # a long analysis: point by point
+        score = InterceptEquation(sums, "reml" if restricted else "ml")
+        f = score.scan(np.array([points]))[0].tolist()
+        parts = s1 = None
+    else:
+        a, b, s1 = sums.grid_parts_one(np.array(points), restricted)
+        f = (0.5 * (a - b)).tolist()
+        parts = (a.tolist(), b.tolist())
+
+    def equation(g: int) -> float:  # the value of the equation Newton solves at points[g]
+        if parts is None:
+            return f[g]
+        return 1.0 - parts[1][g] / parts[0][g] if parts[0][g] > 0.0 else -math.inf
+
+    root_equation = InterceptEquation(sums, "reml-ratio" if restricted else "ml-ratio")
+
+    def log_likelihood(tau2: float) -> float:
+        return sums.log_likelihood_one(tau2, restricted)
+
+    def at_grid_point(g: int) -> float:  # from the grid's sums (no new power sums)
+        if s1 is None:
+            return log_likelihood(points[g])
+        sw, s11, s12 = s1[:, g].tolist()
+        logv = float(np.add.reduce(np.log(v + points[g])))
+        value = -0.5 * (logv + (s12 - s11 / sw * s11))
+        return value - 0.5 * math.log(sw) if restricted else value
+
     return maximise_one(
-        score,
+        root_equation,
         name,
         points=points,
         at_start=at_start,
         f=f,
-        log_likelihood=lambda tau2: sums.log_likelihood_one(tau2, restricted),
+        log_likelihood=log_likelihood,
+        equation=equation,
+        grid_log_likelihood=at_grid_point,
     )
 
 
@@ -66,12 +94,18 @@ def maximise_one(
     at_start: int,
     f: list[float],
     log_likelihood: Callable[[float], float],
+    equation: Callable[[int], float] | None = None,
+    grid_log_likelihood: Callable[[int], float] | None = None,
 ) -> Arrays:
     """``(tau2, at_boundary, converged, iterations, higher_maximum)``, each of shape ``(1,)``.
 
     ``points`` is the sorted grid with the start at position ``at_start``, ``f`` the score
-    there; ``score`` is the score equation for the root finder.
+    there. ``score`` is the equation for the root finder (the score, or an equation with
+    the same sign and roots, whose value at ``points[g]`` is ``equation(g)``; default ``f``);
+    ``grid_log_likelihood(g)`` is the likelihood at ``points[g]`` (default: from
+    ``log_likelihood``).
     """
+    equation = f.__getitem__ if equation is None else equation
     last = len(points) - 1
     f_start = f[at_start]
     if f_start > 0.0:  # ascending from the start: the first non-positive score above it
@@ -86,7 +120,7 @@ def maximise_one(
     tau2, converged, iterations = 0.0, True, 0
     if interior:
         lo, hi = points[lo_idx], points[lo_idx + 1]
-        x0 = _chord(lo, hi, f[lo_idx], f[lo_idx + 1])
+        x0 = _chord(lo, hi, equation(lo_idx), equation(lo_idx + 1))
         tau2, converged, iterations = newton_one(score, lo, hi, x0)
     if f_start == 0.0:
         tau2 = points[at_start]
@@ -103,7 +137,10 @@ def maximise_one(
     higher = math.nan
     rising = [g for g in range(last) if f[g] > 0.0 and f[g + 1] <= 0.0]
     if rising:
-        cand_ll = [log_likelihood(points[g]) for g in rising]
+        if grid_log_likelihood is None:
+            cand_ll = [log_likelihood(points[g]) for g in rising]
+        else:
+            cand_ll = [grid_log_likelihood(g) for g in rising]
         best = max(range(len(rising)), key=cand_ll.__getitem__)  # first of equal maxima
         if cand_ll[best] > ll + 1e-9 * (1.0 + abs(ll)):  # rare: locate the other maximum
             j = rising[best]

@@ -28,45 +28,65 @@ __all__ = ["COARSE", "score_on_grid"]
 
 #: positions of the 25 sorted grid points always evaluated (dense near the upper bound,
 #: where roots usually are: the bound is a few times the typical tau^2)
-COARSE = (0, 10, 16, 19, 21, 22, 23, 24)
+COARSE = (0, 12, 17, 19, 20, 21, 22, 23, 24)
 #: relative margin by which a bound must clear 0 (far above the rounding error of a score)
 MARGIN = 1e-9
 
 
 def score_on_grid(
     sums: InterceptSums, points: np.ndarray, at_start: np.ndarray, restricted: bool
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """The score at ``points`` (``(B, 25)``, sorted per row; the start at ``at_start``).
 
     Exact values where evaluated; ``+inf``/``-inf`` where the sign is proven by the bounds
-    above without an evaluation.
+    above without an evaluation. Also returns ``a = y'PPy`` (NaN where not evaluated).
     """
     n, size = points.shape
+    cols = np.array(sorted({c for c in COARSE if c < size} | {0, size - 1}))
     rows = np.arange(n)
-    coarse = [c for c in COARSE if c < size]
-    if coarse[-1] != size - 1:
-        coarse.append(size - 1)
-    evaluated = np.zeros((n, size), dtype=bool)
-    evaluated[:, coarse] = True
-    evaluated[rows, at_start] = True
     a = np.full((n, size), np.nan)
     b = np.full((n, size), np.nan)
-    for j in coarse:
+    for j in cols:
         a[:, j], b[:, j] = sums.score_parts(points[:, j], restricted)
-    a[rows, at_start], b[rows, at_start] = sums.score_parts(points[rows, at_start], restricted)
-    # the evaluated neighbours of every position: below (or at) and above (or at)
-    position = np.arange(size)
-    below = np.maximum.accumulate(np.where(evaluated, position, 0), axis=1)
-    above = np.minimum.accumulate(np.where(evaluated, position, size - 1)[:, ::-1], axis=1)
-    above = above[:, ::-1]
-    rr = rows[:, None]
-    positive = a[rr, above] > b[rr, below] * (1.0 + MARGIN)
-    negative = a[rr, below] < b[rr, above] * (1.0 - MARGIN)
-    needed = ~(evaluated | positive | negative)
+    a_s, b_s = sums.score_parts(points[rows, at_start], restricted)
+    a[rows, at_start], b[rows, at_start] = a_s, b_s
+    sign = _signs(a[:, cols], b[:, cols], a_s[:, None], b_s[:, None], at_start[:, None], cols)
+    evaluated = np.zeros((n, size), dtype=bool)
+    evaluated[:, cols] = True
+    evaluated[rows, at_start] = True
+    needed = (sign == 0) & ~evaluated
     if needed.any():
         r, c = np.nonzero(needed)
         a[r, c], b[r, c] = sums.subset(r).score_parts(points[r, c], restricted)
     f = 0.5 * (a - b)
-    if (evaluated | needed).all():
-        return f
-    return np.where(evaluated | needed, f, np.where(positive, np.inf, -np.inf))
+    proven = ~(evaluated | needed)
+    return np.where(proven, np.where(sign > 0, np.inf, -np.inf), f), a
+
+
+def _signs(
+    a: np.ndarray,
+    b: np.ndarray,
+    a_start: np.ndarray,
+    b_start: np.ndarray,
+    at_start: np.ndarray,
+    cols: np.ndarray,
+) -> np.ndarray:
+    """Proven sign of the score at every grid position (``+1``, ``-1``, 0: not proven).
+
+    ``a``, ``b``: the parts at the coarse positions ``cols``; the start (at ``at_start``)
+    splits the range it falls in. Evaluated positions get some value (not used).
+    """
+    up, down = 1.0 + MARGIN, 1.0 - MARGIN
+    a_lo, b_lo, a_hi, b_hi = a[:, :-1], b[:, :-1], a[:, 1:], b[:, 1:]
+    whole = _sign(a_hi > b_lo * up, a_lo < b_hi * down)
+    left = _sign(a_start > b_lo * up, a_lo < b_start * down)  # [coarse, start]
+    right = _sign(a_hi > b_start * up, a_start < b_hi * down)  # [start, coarse]
+    position = np.arange(cols[-1] + 1)
+    range_of = np.minimum(np.searchsorted(cols, position, side="right") - 1, len(cols) - 2)
+    inside = (at_start > cols[:-1]) & (at_start < cols[1:])
+    split = np.where(position < at_start, left[:, range_of], right[:, range_of])
+    return np.where(inside[:, range_of], split, whole[:, range_of])
+
+
+def _sign(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
+    return positive.view(np.int8) - negative.view(np.int8)
