@@ -36,7 +36,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["InterceptEquation", "InterceptSums"]
 
-_POWERS = {n: np.arange(1.0, n + 1.0) for n in (1, 2, 3)}
 _GRID_CELLS = 1_000_000  # largest (points x studies) weight matrix built at once
 _MEMO_SIZE = 16  # sums of one analysis kept (Newton iterates, the estimate, tau^2 = 0)
 
@@ -48,7 +47,7 @@ class InterceptSums:
     broadcasting treats both alike; :func:`metaatt._roots.bracketed_newton` accepts both).
     """
 
-    __slots__ = ("_memo", "_scratch", "_table", "_v", "centre", "rss", "single")
+    __slots__ = ("_memo", "_scratch", "_table", "_table_t", "_v", "_v3", "centre", "rss", "single")
 
     def __init__(self, design: Design) -> None:
         self._scratch: tuple[np.ndarray, np.ndarray] | None = None
@@ -80,6 +79,7 @@ class InterceptSums:
         yc = np.subtract(y, centre, out=table[1])
         np.multiply(yc, yc, out=table[2])
         self._table, self._v = table, v
+        self._v3, self._table_t = np.array([v, v, v]), table.T.copy()
         self.centre = np.array([centre])
         n, total, squares = np.add.reduce(table, axis=1).tolist()
         self.rss = np.array([squares - total * total / n])
@@ -108,10 +108,12 @@ class InterceptSums:
             known = memo.get(t)
             if known is not None and len(known) >= powers:
                 return known[:powers]
-            w = 1.0 / (self._v + t)
-            if w.shape[0] <= 256:  # short: all three powers in one (3, k) x (k, 3) product
-                out = (table @ (w[:, None] ** _POWERS[3])).T.tolist()
+            if self._v.shape[0] <= 256:  # short: all three powers in one (3, k) x (k, 3) product
+                w3 = np.reciprocal(self._v3 + t)  # three copies of 1 / (v + t), then powers
+                np.multiply.accumulate(w3, axis=0, out=w3)
+                out = (w3 @ self._table_t).tolist()
             else:
+                w = 1.0 / (self._v + t)
                 out = [(table @ w).tolist()]
                 wj = w
                 for _ in range(1, powers):

@@ -19,14 +19,30 @@ random-effects model. Journal of Educational and Behavioral Statistics, 30(3), 2
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from functools import cached_property
+from typing import Any
 
 import numpy as np
 
 from ._intercept import InterceptSums
 
-__all__ = ["Design", "WLSFit", "wls"]
+__all__ = ["Design", "WLSFit", "cached_property", "wls"]
+
+
+class cached_property(functools.cached_property):
+    """:func:`functools.cached_property` without the lock Python 3.11 takes on every miss.
+
+    The values are pure functions of immutable inputs, so two threads computing one at
+    the same time would store equal values; the lock costs more than many of them.
+    """
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = self.func(instance)
+        instance.__dict__[self.attrname] = value  # later lookups never reach __get__
+        return value
 
 
 @dataclass(frozen=True)
