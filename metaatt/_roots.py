@@ -19,6 +19,10 @@ __all__ = ["XTOL", "bracketed_newton", "newton_one"]
 #: convergence tolerance on the root, relative to ``1 + |x|``
 XTOL = 1e-12
 MAXITER = 500
+#: after two Newton steps in a row the error left by the second one is about
+#: ``step^3 / previous_step^2`` (quadratic convergence); below ``SETTLED * tol`` the root is
+#: returned without evaluating the function once more only to see a step below ``tol``
+SETTLED = 1e-3
 
 
 def bracketed_newton(
@@ -87,13 +91,14 @@ class _State:
     def __init__(self, lo: np.ndarray, hi: np.ndarray, x: np.ndarray) -> None:
         self.lo, self.hi, self.x = lo, hi, np.array(x, dtype=float)
         self.step_old = hi - lo
+        self.newton = np.zeros(x.shape, dtype=bool)  # the last step was a Newton step
         self.done = np.zeros(x.shape, dtype=bool)
         self.iterations = np.zeros(x.shape, dtype=int)
 
     def step(self, fun: Callable, rows: np.ndarray | slice, xtol: float) -> np.ndarray:
         """One safeguarded Newton step for ``rows``; returns which of them go on."""
         x, lo, hi, step_old = self.x[rows], self.lo[rows], self.hi[rows], self.step_old[rows]
-        done = self.done[rows]
+        done, newton_before = self.done[rows], self.newton[rows]
         f, fp = fun(x)
         done = done | (f == 0)
         positive = f > 0
@@ -111,11 +116,12 @@ class _State:
         step = np.abs(x_new - x)
         x_new = np.where(done, x, x_new)
         self.iterations[rows] += ~done
-        step_old = np.where(done, step_old, step)
         tol = xtol * (1.0 + np.abs(x_new))
-        done = done | (step <= tol) | ((hi - lo) <= tol)
+        settled = ok & newton_before & (step * step * step <= SETTLED * tol * step_old * step_old)
+        step_old = np.where(done, step_old, step)
+        done = done | (step <= tol) | ((hi - lo) <= tol) | settled
         self.x[rows], self.lo[rows], self.hi[rows] = x_new, lo, hi
-        self.step_old[rows], self.done[rows] = step_old, done
+        self.step_old[rows], self.done[rows], self.newton[rows] = step_old, done, ok
         return ~done
 
 
@@ -146,7 +152,7 @@ def newton_one(
     """
     x = min(max(x, lo), hi)
     step_old = hi - lo
-    done = False
+    done = newton_before = False
     iterations = 0
     floats = getattr(fun, "takes_float", False)  # evaluates floats directly (no arrays)
     for _ in range(maxiter):
@@ -172,10 +178,13 @@ def newton_one(
             x_new = x
         else:
             iterations += 1
-            step_old = step
         tol = xtol * (1.0 + abs(x_new))
+        settled = ok and newton_before and step * step * step <= SETTLED * tol * step_old * step_old
+        if not done:
+            step_old = step
+        newton_before = ok
         x = x_new
-        if done or step <= tol or (hi - lo) <= tol:
+        if done or step <= tol or (hi - lo) <= tol or settled:
             done = True
             break
     return x, bool(done), iterations
