@@ -11,6 +11,7 @@ the result and announced with a :class:`~metaatt.errors.StudyExcludedWarning`.
 
 from __future__ import annotations
 
+import math
 import operator
 import warnings
 from collections.abc import Sequence
@@ -288,7 +289,7 @@ def _plain_arrays(yi: Any, vi: Any) -> EffectInputs | None:
     y = yi.astype(float, copy=True)
     v = vi.astype(float, copy=True)
     # a finite sum means no NaN or infinity (an overflowing sum just takes the long path)
-    if not (np.isfinite(np.add.reduce(y) + np.add.reduce(v)) and v.min() > 0):
+    if not (math.isfinite(np.add.reduce(y) + np.add.reduce(v)) and v.min() > 0.0):
         return None
     return EffectInputs(
         yi=y,

@@ -306,6 +306,8 @@ class InterceptSums:
         np.multiply(w[:n], w[:n], out=w[n:])
         s = self._table @ w.T
         s1, s2 = s[:, :n], s[:, n:]
+        if points[0] == 0.0 and 0.0 not in self._memo:  # the common-effect fit asks for these
+            self._memo[0.0] = [s1[:, 0].tolist(), s2[:, 0].tolist()]
         sw = s1[0]
         mu = s1[1] / sw
         ypy2 = s2[2] - 2.0 * mu * s2[1] + mu * mu * s2[0]

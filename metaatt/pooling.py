@@ -140,7 +140,7 @@ def pool(
         data=data,
         labels=labels,
         missing=missing,
-        extra={"weights": weights},
+        extra=None if weights is None else {"weights": weights},
         allow_mixed_metrics=allow_mixed_metrics,
     )
     user_weights = extras.get("weights")
