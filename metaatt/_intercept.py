@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["InterceptEquation", "InterceptSums"]
 
 _GRID_CELLS = 1_000_000  # largest (points x studies) weight matrix built at once
+_SHORT = 256  # one analysis of at most this many studies: sums of all powers at once
 _MEMO_SIZE = 16  # sums of one analysis kept (Newton iterates, the estimate, tau^2 = 0)
 
 
@@ -79,7 +80,8 @@ class InterceptSums:
         yc = np.subtract(y, centre, out=table[1])
         np.multiply(yc, yc, out=table[2])
         self._table, self._v = table, v
-        self._v3, self._table_t = np.array([v, v, v]), table.T.copy()
+        if v.shape[0] <= _SHORT:  # copies laid out for one small matrix product per tau^2
+            self._v3, self._table_t = np.array([v, v, v]), table.T.copy()
         self.centre = np.array([centre])
         n, total, squares = np.add.reduce(table, axis=1).tolist()
         self.rss = np.array([squares - total * total / n])
@@ -108,7 +110,7 @@ class InterceptSums:
             known = memo.get(t)
             if known is not None and len(known) >= powers:
                 return known[:powers]
-            if self._v.shape[0] <= 256:  # short: all three powers in one (3, k) x (k, 3) product
+            if self._v.shape[0] <= _SHORT:  # all three powers in one (3, k) x (k, 3) product
                 w3 = np.reciprocal(self._v3 + t)  # three copies of 1 / (v + t), then powers
                 np.multiply.accumulate(w3, axis=0, out=w3)
                 out = (w3 @ self._table_t).tolist()
