@@ -38,6 +38,7 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import special
@@ -81,10 +82,15 @@ def _critical_one(q: float, df: float) -> float:
 
 
 def critical_value(level: float, df: np.ndarray | float) -> np.ndarray:
-    """Two-sided critical value: normal where ``df`` is infinite, Student t otherwise."""
-    df = np.asarray(df, dtype=float)
+    """Two-sided critical value: normal where ``df`` is infinite, Student t otherwise.
+
+    A scalar ``df`` gives a float.
+    """
     q = 0.5 + level / 2.0
-    if df.shape == (1,):  # one analysis: a cached float
+    if not isinstance(df, np.ndarray) or df.ndim == 0:  # one value: cached
+        return _critical_one(q, float(df))  # type: ignore[return-value]
+    df = np.asarray(df, dtype=float)
+    if df.shape == (1,):
         return np.array([_critical_one(q, df.item(0))])
     finite = np.isfinite(df)
     if not finite.any():
@@ -94,8 +100,18 @@ def critical_value(level: float, df: np.ndarray | float) -> np.ndarray:
     return t_crit if finite.all() else np.where(finite, t_crit, special.ndtri(q))
 
 
+def _scalar(value: Any) -> bool:
+    return not isinstance(value, np.ndarray) or value.ndim == 0
+
+
 def two_sided_p(statistic: np.ndarray, df: np.ndarray | float) -> np.ndarray:
-    """Two-sided p-value of a z (``df = inf``) or t statistic; ``df`` broadcasts on the left."""
+    """Two-sided p-value of a z (``df = inf``) or t statistic; ``df`` broadcasts on the left.
+
+    Scalar ``statistic`` and ``df`` give a scalar.
+    """
+    if _scalar(statistic) and _scalar(df):  # the same calls on scalars
+        a, d = -abs(float(statistic)), float(df)
+        return 2.0 * (special.ndtr(a) if math.isinf(d) else special.stdtr(d, a))
     stat = np.asarray(statistic, dtype=float)
     df = np.asarray(df, dtype=float)
     if stat.shape == (1,) and df.shape == (1,):  # one analysis: the same calls on floats

@@ -7,12 +7,21 @@ analysis) and ``pool_batch`` (many) cannot disagree.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ._fit import ModelFit, critical_value, two_sided_p
 from .qprofile import q_profile_interval
 
-__all__ = ["INTERVAL_COLUMNS", "POOLED_COLUMNS", "heterogeneity_intervals", "pooled_statistics"]
+__all__ = [
+    "INTERVAL_COLUMNS",
+    "POOLED_COLUMNS",
+    "heterogeneity_intervals",
+    "pooled_scalars",
+    "pooled_statistics",
+]
 
 POOLED_COLUMNS = (
     "k",
@@ -75,52 +84,81 @@ def pooled_statistics(
     :func:`heterogeneity_intervals` computes on their own.
     """
     level = fit.level if level is None else level
-    estimate = fit.coef[:, 0]
-    variance = fit.vcov[:, 0, 0]
+    out = _statistics(fit, level, _whole)
+    if intervals:
+        out.update(heterogeneity_intervals(fit, level))
+    return out
+
+
+def pooled_scalars(fit: ModelFit, level: float | None = None) -> dict[str, Any]:
+    """:func:`pooled_statistics` of analysis 0 as Python scalars (without the intervals).
+
+    The same arithmetic on numpy scalars instead of length-1 arrays: for one analysis
+    that is several times cheaper.
+    """
+    level = fit.level if level is None else level
+    values = _statistics(fit, level, _first)
+    return {name: _PYTHON_TYPE.get(name, float)(value) for name, value in values.items()}
+
+
+#: the Python type of each statistic (float unless listed)
+_PYTHON_TYPE: dict[str, type] = {"k": int, "q_df": int, "iterations": int, "tau2_at_boundary": bool}
+
+
+def _whole(values: np.ndarray) -> np.ndarray:
+    return values
+
+
+def _first(values: np.ndarray) -> Any:
+    return values[0]
+
+
+def _statistics(fit: ModelFit, level: float, take: Callable) -> dict[str, Any]:
+    """The statistics of :func:`pooled_statistics`, of ``take(array)`` of each input."""
+    estimate = take(fit.coef[:, 0])
+    variance = take(fit.vcov[:, 0, 0])
+    df = take(fit.df)
     se = np.sqrt(variance)
-    if se.shape == (1,) and se.item(0) > 0.0:
+    if not isinstance(se, np.ndarray) and se > 0.0:  # one analysis, a positive SE
         statistic = estimate / se
     else:
         with np.errstate(divide="ignore", invalid="ignore"):
             statistic = estimate / se  # se = 0 (identical outcomes, hksj): +-inf, as metafor
-    crit = critical_value(level, fit.df)
+    crit = critical_value(level, df)
     half = crit * se
-    tau2 = fit.tau2
+    tau2 = take(fit.tau2)
     pi_half = crit * np.sqrt(variance + tau2)  # prediction interval (Riley et al. 2011)
     pi_low, pi_high = estimate - pi_half, estimate + pi_half
     if fit.design.any_saturated:  # heterogeneity is undefined where k - p < 1
-        undefined = fit.qe_df < 1
-        nan = np.full(undefined.shape, np.nan)
-        tau2 = np.where(undefined, nan, tau2)
-        pi_low = np.where(undefined, nan, pi_low)
-        pi_high = np.where(undefined, nan, pi_high)
-    out = {
-        "k": fit.design.k.copy(),
+        undefined = take(fit.qe_df) < 1
+        tau2 = np.where(undefined, np.nan, tau2)
+        pi_low = np.where(undefined, np.nan, pi_low)
+        pi_high = np.where(undefined, np.nan, pi_high)
+    estimate_tau2 = fit.tau2_estimate
+    return {
+        "k": take(fit.design.k.copy()),
         "estimate": estimate,
         "se": se,
         "statistic": statistic,
-        "df": fit.df,
-        "pval": two_sided_p(statistic, fit.df),
+        "df": df,
+        "pval": two_sided_p(statistic, df),
         "ci_low": estimate - half,
         "ci_high": estimate + half,
         "pi_low": pi_low,
         "pi_high": pi_high,
         "tau2": tau2,
-        "se_tau2": fit.tau2_estimate.se,
+        "se_tau2": take(estimate_tau2.se),
         "tau": np.sqrt(tau2),
-        "i2": fit.i2,
-        "h2": fit.h2,
-        "q": fit.qe,
-        "q_df": fit.qe_df.astype(int),
-        "q_pval": fit.qe_pval,
-        "s2": fit.s2,
-        "hksj_scale": fit.knha_scale,
-        "tau2_at_boundary": fit.tau2_estimate.at_boundary,
-        "iterations": fit.tau2_estimate.iterations,
+        "i2": take(fit.i2),
+        "h2": take(fit.h2),
+        "q": take(fit.qe),
+        "q_df": take(fit.qe_df.astype(int)),
+        "q_pval": take(fit.qe_pval),
+        "s2": take(fit.s2),
+        "hksj_scale": take(fit.knha_scale),
+        "tau2_at_boundary": take(estimate_tau2.at_boundary),
+        "iterations": take(estimate_tau2.iterations),
     }
-    if intervals:
-        out.update(heterogeneity_intervals(fit, level))
-    return out
 
 
 def heterogeneity_intervals(fit: ModelFit, level: float | None = None) -> dict[str, np.ndarray]:

@@ -14,7 +14,13 @@ from scipy import special
 from ._fit import ModelFit
 from ._format import fmt, fmt_p, html_table, text_table
 from ._inputs import EffectInputs
-from ._pooled import INTERVAL_COLUMNS, POOLED_COLUMNS, heterogeneity_intervals, pooled_statistics
+from ._pooled import (
+    INTERVAL_COLUMNS,
+    POOLED_COLUMNS,
+    heterogeneity_intervals,
+    pooled_scalars,
+    pooled_statistics,
+)
 from ._validate import check_choice, check_level
 
 __all__ = ["PoolResult"]
@@ -107,10 +113,10 @@ class PoolResult:
         analysed and excluded rows, measure and synthetic; ``context`` gives or overrides
         any of them (yi, vi, labels, data, excluded, measure, synthetic, notes).
         """
-        values = pooled_statistics(fit, level, intervals=False)
+        values = pooled_scalars(fit, level)
         weights = fit.weights[0]
         state = dict(_DEFAULTS)
-        state.update({name: values[name].item(0) for name in _SCALAR_FIELDS})
+        state.update({name: values[name] for name in _SCALAR_FIELDS})
         state["method"], state["test"] = fit.method, fit.test
         state["level"] = fit.level if level is None else level
         state["weights"] = 100.0 * weights / np.add.reduce(weights)
