@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
+from ._frozen import build
 from ._wls import Design, wls
 from .tau2 import Tau2Estimate, estimate_tau2
 
@@ -257,7 +258,8 @@ def fit_model(
         s2 = df_resid / trace_p0
         i2 = 100.0 * tau2 / (tau2 + s2)
         h2 = (tau2 + s2) / s2
-    return ModelFit(
+    return build(
+        ModelFit,
         design=design,
         method=method,
         test=test,

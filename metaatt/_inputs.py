@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._frozen import build
 from ._validate import as_float_vector, check_choice, check_same_length, describe_row, first_bad
 from .errors import MetaattError, StudyExcludedWarning
 
@@ -291,7 +292,8 @@ def _plain_arrays(yi: Any, vi: Any) -> EffectInputs | None:
     # a finite sum means no NaN or infinity (an overflowing sum just takes the long path)
     if not (math.isfinite(np.add.reduce(y) + np.add.reduce(v)) and v.min() > 0.0):
         return None
-    return EffectInputs(
+    return build(
+        EffectInputs,
         yi=y,
         vi=v,
         included=np.ones(y.shape, dtype=bool),

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ._frozen import build
 from ._intercept import InterceptSums
 
 __all__ = ["Design", "WLSFit", "cached_property", "wls"]
@@ -63,7 +64,8 @@ class Design:
         v = np.asarray(vi, dtype=float)[None, :]
         Xb = None if X is None else np.asarray(X, dtype=float)[None, :, :]
         p = 1 if Xb is None else Xb.shape[2]
-        design = cls(y, v, np.ones_like(y), Xb, np.array([y.shape[1]]), p)
+        k = np.array([y.shape[1]])
+        design = build(cls, y=y, v=v, mask=np.ones_like(y), X=Xb, k=k, p=p)
         design.__dict__["has_padding"] = False  # one analysis: nothing to pad
         return design
 

@@ -54,6 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from ._frozen import build
 from ._likelihood import hedges_start, maximise_likelihood
 from ._qgen import q_equation, solve_q_equation
 from ._roots import bracketed_newton
@@ -223,7 +224,15 @@ def _likelihood_estimate(
     design: Design, name: str, restricted: bool, se_fun: Callable
 ) -> Tau2Estimate:
     tau2, boundary, converged, its, higher = maximise_likelihood(design, restricted, name)
-    return Tau2Estimate(tau2, se_fun(tau2), boundary, converged, its, higher)
+    return build(
+        Tau2Estimate,
+        tau2=tau2,
+        se=se_fun(tau2),
+        at_boundary=boundary,
+        converged=converged,
+        iterations=its,
+        higher_maximum=higher,
+    )
 
 
 def tau2_ml(design: Design, weights: np.ndarray | None = None) -> Tau2Estimate:
