@@ -232,8 +232,8 @@ def fit_model(
             model_weights = a
 
     df_resid = design.df.astype(float)
-    any_saturated = design.any_saturated
-    saturated = df_resid < 1.0  # k <= p: no residual df, so no t test and no scaling (z)
+    any_saturated = design.any_saturated  # k <= p: no residual df, no t test or scaling (z)
+    saturated = df_resid < 1.0 if any_saturated else None
     distribution, scaled, adhoc = TESTS[test]
     if scaled:
         if any_saturated:
@@ -253,7 +253,7 @@ def fit_model(
 
     qe, trace_p0 = design.fe_statistics
     if any_saturated or method == "EE" or not _all_positive(trace_p0):
-        s2, i2, h2 = _heterogeneity_guarded(method, tau2, qe, trace_p0, df_resid, saturated)
+        s2, i2, h2 = _heterogeneity_guarded(method, tau2, qe, trace_p0, df_resid)
     else:
         s2 = df_resid / trace_p0
         i2 = 100.0 * tau2 / (tau2 + s2)
@@ -291,9 +291,9 @@ def _heterogeneity_guarded(
     qe: np.ndarray,
     trace_p0: np.ndarray,
     df_resid: np.ndarray,
-    saturated: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``s2``, ``I2``, ``H2`` where some analysis has no residual df, or for the EE model."""
+    saturated = df_resid < 1.0
     with np.errstate(invalid="ignore", divide="ignore"):
         s2 = np.where(saturated, np.nan, df_resid / trace_p0)
         if method == "EE":

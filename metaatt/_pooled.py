@@ -90,15 +90,19 @@ def pooled_statistics(
     return out
 
 
-def pooled_scalars(fit: ModelFit, level: float | None = None) -> dict[str, Any]:
+def pooled_scalars(
+    fit: ModelFit, level: float | None = None, names: tuple[str, ...] | None = None
+) -> dict[str, Any]:
     """:func:`pooled_statistics` of analysis 0 as Python scalars (without the intervals).
 
-    The same arithmetic on numpy scalars instead of length-1 arrays: for one analysis
-    that is several times cheaper.
+    The same arithmetic on scalars instead of length-1 arrays: for one analysis that is
+    several times cheaper. ``names`` selects statistics (default: all).
     """
     level = fit.level if level is None else level
     values = _statistics(fit, level, _first)
-    return {name: _PYTHON_TYPE.get(name, float)(value) for name, value in values.items()}
+    if names is None:
+        names = tuple(values)
+    return {name: _PYTHON_TYPE.get(name, float)(values[name]) for name in names}
 
 
 #: the Python type of each statistic (float unless listed)
@@ -110,7 +114,7 @@ def _whole(values: np.ndarray) -> np.ndarray:
 
 
 def _first(values: np.ndarray) -> Any:
-    return values[0]
+    return values.item(0)
 
 
 def _statistics(fit: ModelFit, level: float, take: Callable) -> dict[str, Any]:
@@ -119,7 +123,7 @@ def _statistics(fit: ModelFit, level: float, take: Callable) -> dict[str, Any]:
     variance = take(fit.vcov[:, 0, 0])
     df = take(fit.df)
     se = np.sqrt(variance)
-    if not isinstance(se, np.ndarray) and se > 0.0:  # one analysis, a positive SE
+    if not isinstance(se, np.ndarray) and se > 0.0:  # one analysis (scalars), SE > 0
         statistic = estimate / se
     else:
         with np.errstate(divide="ignore", invalid="ignore"):

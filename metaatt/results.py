@@ -113,10 +113,9 @@ class PoolResult:
         analysed and excluded rows, measure and synthetic; ``context`` gives or overrides
         any of them (yi, vi, labels, data, excluded, measure, synthetic, notes).
         """
-        values = pooled_scalars(fit, level)
         weights = fit.weights[0]
         state = dict(_DEFAULTS)
-        state.update({name: values[name] for name in _SCALAR_FIELDS})
+        state.update(pooled_scalars(fit, level, _SCALAR_FIELDS))
         state["method"], state["test"] = fit.method, fit.test
         state["level"] = fit.level if level is None else level
         state["weights"] = 100.0 * weights / np.add.reduce(weights)
