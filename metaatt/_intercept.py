@@ -46,6 +46,9 @@ class InterceptSums:
 
     The equations return ``(B,)`` arrays, or Python floats for a single analysis (numpy
     broadcasting treats both alike; :func:`metaatt._roots.bracketed_newton` accepts both).
+    A single analysis keeps the sums of its last few tau^2 values (:meth:`sums`): the
+    estimate's standard error, the fit and the likelihood all ask for the sums at the
+    estimate, and the common-effect statistics for those at 0 (filled in by the scan).
     """
 
     __slots__ = ("_memo", "_scratch", "_table", "_table_t", "_v", "_v3", "centre", "rss", "single")

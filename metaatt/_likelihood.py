@@ -14,8 +14,10 @@ can warn; metafor's choice is kept so that results stay comparable.
 Scores (``P``, ``w``, ``e`` as in :mod:`metaatt.tau2`): ML ``(sum w^2 e^2 - sum w) / 2``,
 REML ``(y'PPy - tr P) / 2`` (Viechtbauer 2005, eqs. 9 and 12). Without moderators the
 grid is evaluated only where the sign of the score is not already known
-(:mod:`metaatt._score_scan`); one analysis is handled with float bookkeeping
-(:mod:`metaatt._likelihood_one`).
+(:mod:`metaatt._score_scan`), and the Newton steps are taken on ``1 - tr(P) / y'PPy``
+(or ``1 - sum w / y'PPy``), which has the same sign and roots and is nearly linear in
+tau^2 (:meth:`metaatt._intercept.InterceptSums.score_ratio`); one analysis is handled
+with float bookkeeping (:mod:`metaatt._likelihood_one`).
 
 References
 ----------

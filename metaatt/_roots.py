@@ -5,6 +5,12 @@ root per analysis, all analyses at once. The method is ``rtsafe`` (Press et al. 
 Numerical Recipes, 3rd ed., section 9.4): a Newton step is taken when it stays inside the
 bracket and shrinks the step fast enough, a bisection step otherwise, so convergence is
 guaranteed once a sign change is bracketed.
+
+Stopping: when a step is below the tolerance ``XTOL (1 + |x|)``, or when two Newton steps
+in a row show quadratic convergence that leaves an error far below it: with steps ``h_1``
+then ``h_2``, the error after ``h_2`` is about ``c h_2^2`` with ``c = h_2 / h_1^2`` (Newton's
+error recursion ``e_{n+1} = (f'' / 2 f') e_n^2``), so ``h_2^3 / h_1^2 <= SETTLED * tol``
+spares the evaluation that would only confirm a step below the tolerance.
 """
 
 from __future__ import annotations
