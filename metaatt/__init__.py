@@ -19,6 +19,7 @@ from .errors import (
     HeterogeneityUndefinedWarning,
     MetaattError,
     MetaattWarning,
+    SamplingWarning,
     StudyExcludedWarning,
     SyntheticDataWarning,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "HeterogeneityUndefinedWarning",
     "MetaattError",
     "MetaattWarning",
+    "SamplingWarning",
     "StudyExcludedWarning",
     "SyntheticDataWarning",
     "__version__",

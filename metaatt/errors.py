@@ -20,6 +20,7 @@ __all__ = [
     "HeterogeneityUndefinedWarning",
     "MetaattError",
     "MetaattWarning",
+    "SamplingWarning",
     "StudyExcludedWarning",
     "SyntheticDataWarning",
 ]
@@ -39,6 +40,11 @@ class MetaattWarning(UserWarning):
 
 class ConvergenceWarning(MetaattWarning):
     """An iterative computation converged only loosely or needed a fallback."""
+
+
+class SamplingWarning(ConvergenceWarning):
+    """MCMC diagnostics failed (R-hat, effective sample size, divergences); the message
+    names the parameters concerned (metaatt.bayes, method="nuts")."""
 
 
 class BoundaryWarning(MetaattWarning):
