@@ -17,7 +17,9 @@ __all__ = [
     "BoundaryWarning",
     "ConvergenceError",
     "ConvergenceWarning",
+    "DegenerateStatisticWarning",
     "HeterogeneityUndefinedWarning",
+    "InfeasibleAssumptionWarning",
     "MetaattError",
     "MetaattWarning",
     "SamplingWarning",
@@ -51,8 +53,16 @@ class BoundaryWarning(MetaattWarning):
     """A variance component was estimated on the boundary of its parameter space (0)."""
 
 
+class DegenerateStatisticWarning(MetaattWarning):
+    """A statistic is degenerate for these data (e.g. a zero Knapp-Hartung standard error)."""
+
+
 class HeterogeneityUndefinedWarning(MetaattWarning):
     """Heterogeneity statistics are undefined (for example k = 1); they are reported as NaN."""
+
+
+class InfeasibleAssumptionWarning(MetaattWarning):
+    """An assumed value (e.g. a correlation) is impossible for the observed data."""
 
 
 class StudyExcludedWarning(MetaattWarning):
