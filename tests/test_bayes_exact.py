@@ -8,6 +8,7 @@ over every prior family (fixture tests/reference/fixtures/bayes_exact.json).
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -55,7 +56,7 @@ def assert_summary(actual, expected, what):
     """Relative tolerance RTOL; values near 0 are compared on the scale of the posterior sd."""
     scale = expected["sd"] if math.isfinite(expected.get("sd", math.inf)) else 1.0
     for key, value in expected.items():
-        got = getattr(actual, key) if not isinstance(actual, dict) else actual[key]
+        got = actual[key] if isinstance(actual, dict | pd.Series) else getattr(actual, key)
         assert got == pytest.approx(value, rel=RTOL, abs=RTOL * scale), f"{what}.{key}"
 
 
