@@ -22,7 +22,7 @@ _GL_X, _GL_W = np.polynomial.legendre.leggauss(_ORDER)
 _SCAN = 513
 _UNIFORM = 9
 # approximate posterior quantiles used as panel edges (besides 8 uniform panels)
-_TAIL_LEVELS = (1e-8, 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.15, 0.3)
+_TAIL_LEVELS = (1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.15, 0.3)
 _LEVELS = np.array([*_TAIL_LEVELS, 0.5, *(1.0 - p for p in reversed(_TAIL_LEVELS))])
 _DROP = 46.0  # log-density this far below the peak is treated as negligible (e^-46 ~ 1e-20)
 
@@ -45,6 +45,16 @@ def _gl_panels(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     nodes = mid[:, None] + half[:, None] * _GL_X[None, :]
     weights = half[:, None] * _GL_W[None, :]
     return nodes, weights
+
+
+def _approximate_quantiles(u: np.ndarray, lf: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Quantiles of the density exp(lf) tabulated on the grid u (trapezoid rule)."""
+    finite = np.isfinite(lf)
+    if not finite.any():
+        return np.array([])
+    dens = np.where(finite, np.exp(np.where(finite, lf, 0.0) - lf[finite].max()), 0.0)
+    cum = np.concatenate([[0.0], np.cumsum(0.5 * (dens[1:] + dens[:-1]) * np.diff(u))])
+    return np.interp(levels * cum[-1], cum, u) if cum[-1] > 0 else np.array([])
 
 
 def _region(u: np.ndarray, lf: np.ndarray) -> tuple[float, float]:
@@ -87,12 +97,8 @@ def build_rule(
             b = a + 1e-8 * (1.0 + abs(a))
         u = np.linspace(a, b, _SCAN)
     lf = logf(u)
-    dens = np.exp(lf - lf[np.isfinite(lf)].max())
-    dens[~np.isfinite(dens)] = 0.0
-    cum = np.concatenate([[0.0], np.cumsum(0.5 * (dens[1:] + dens[:-1]) * np.diff(u))])
-    levels = _LEVELS * cum[-1]
-    at_quantiles = np.interp(levels, cum, u) if cum[-1] > 0 else np.array([])
-    edges = np.unique(np.concatenate([np.linspace(a, b, _UNIFORM), at_quantiles]))
+    edges = [np.linspace(a, b, _UNIFORM), _approximate_quantiles(u, lf, _LEVELS)]
+    edges = np.unique(np.concatenate(edges))
     edges = edges[np.concatenate([[True], np.diff(edges) > 1e-9 * (b - a)])]
     edges[-1] = b
 

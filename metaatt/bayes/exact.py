@@ -180,7 +180,10 @@ class ExactPosterior:
         tau = np.exp(self.rule.nodes)
         w = np.exp(self.rule.log_weights)
         if self.rule.atom_mass > 0:
-            tau = np.concatenate([[0.0], tau])
+            # the mass below tau_atom sits at the prior's median there (for tau's moments;
+            # the conditionals of mu and theta equal those at tau = 0 to O(tau_atom^2 / v))
+            below = 0.5 * self.prior.cdf(np.array([self._tau_atom]))
+            tau = np.concatenate([self.prior.ppf(below), tau])
             w = np.concatenate([[self.rule.atom_mass], w])
         keep = w > 1e-18
         self.tau_nodes, self.weights = tau[keep], w[keep] / w[keep].sum()
