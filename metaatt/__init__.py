@@ -21,6 +21,7 @@ from .errors import (
     InfeasibleAssumptionWarning,
     MetaattError,
     MetaattWarning,
+    MultimodalLikelihoodWarning,
     SamplingWarning,
     StudyExcludedWarning,
     SyntheticDataWarning,
@@ -40,6 +41,7 @@ _LAZY_ATTRIBUTES: dict[str, str] = {
     "multilevel": "metaatt.multilevel_model",
     "robust": "metaatt.cluster_robust",
     "aggregate": "metaatt.aggregation",
+    "aggregate_sensitivity": "metaatt.aggregation",
     "egger_test": "metaatt.bias",
     "rank_correlation_test": "metaatt.bias",
     "trim_and_fill": "metaatt.bias",
@@ -51,10 +53,14 @@ _LAZY_ATTRIBUTES: dict[str, str] = {
     "cumulative": "metaatt.diagnostics",
     "mantel_haenszel": "metaatt.twobytwo",
     "peto": "metaatt.twobytwo",
+    "provenance_table": "metaatt.provenance",
+    "with_provenance": "metaatt.provenance",
+    "assumption_sensitivity": "metaatt.assumptions",
 }
 # lazily imported submodules
 _LAZY_SUBMODULES = frozenset(
     {"attachment", "bayes", "datasets", "effects", "extract", "plot", "spec", "simulate"}
+    | {"bias", "diagnostics", "twobytwo"}  # publication bias, sensitivity, 2x2 pooling
 )
 
 __all__ = [
@@ -66,6 +72,7 @@ __all__ = [
     "InfeasibleAssumptionWarning",
     "MetaattError",
     "MetaattWarning",
+    "MultimodalLikelihoodWarning",
     "SamplingWarning",
     "StudyExcludedWarning",
     "SyntheticDataWarning",

@@ -34,6 +34,7 @@ Statistics in Medicine, 21, 1539-1558. Riley, R. D., Higgins, J. P. T., & Deeks,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,7 +43,7 @@ from scipy import special
 from ._wls import Design, wls
 from .tau2 import Tau2Estimate, estimate_tau2
 
-__all__ = ["TESTS", "ModelFit", "critical_value", "fit_model", "two_sided_p"]
+__all__ = ["TESTS", "ModelFit", "critical_value", "fit_model", "per_distinct_df", "two_sided_p"]
 
 #: test name -> (distribution, Knapp-Hartung scaling, ad hoc floor at 1)
 TESTS: dict[str, tuple[str, bool, bool]] = {
@@ -53,22 +54,42 @@ TESTS: dict[str, tuple[str, bool, bool]] = {
 }
 
 
+def per_distinct_df(quantile: Callable, df: np.ndarray, p: float) -> np.ndarray:
+    """``quantile(df, p)`` computed once per distinct ``df`` (many analyses share a df).
+
+    Inverse distribution functions cost far more than a lookup; a batch of ``B``
+    analyses usually has a handful of distinct degrees of freedom.
+    """
+    if df.size < 64:
+        return quantile(df, p)
+    distinct, inverse = np.unique(df, return_inverse=True)
+    return quantile(distinct, p)[inverse]
+
+
 def critical_value(level: float, df: np.ndarray | float) -> np.ndarray:
     """Two-sided critical value: normal where ``df`` is infinite, Student t otherwise."""
     df = np.asarray(df, dtype=float)
     q = 0.5 + level / 2.0
+    finite = np.isfinite(df)
+    if not finite.any():
+        return np.full(df.shape, special.ndtri(q))
     with np.errstate(invalid="ignore"):
-        t_crit = special.stdtrit(np.where(np.isfinite(df), df, 1.0), q)
-    return np.where(np.isfinite(df), t_crit, special.ndtri(q))
+        t_crit = per_distinct_df(special.stdtrit, np.where(finite, df, 1.0), q)
+    return t_crit if finite.all() else np.where(finite, t_crit, special.ndtri(q))
 
 
 def two_sided_p(statistic: np.ndarray, df: np.ndarray | float) -> np.ndarray:
     """Two-sided p-value of a z (``df = inf``) or t statistic; ``df`` broadcasts on the left."""
     stat = np.asarray(statistic, dtype=float)
     df = np.asarray(df, dtype=float)
-    df = np.broadcast_to(df.reshape(df.shape + (1,) * (stat.ndim - df.ndim)), stat.shape)
+    if df.shape != stat.shape:
+        df = np.broadcast_to(df.reshape(df.shape + (1,) * (stat.ndim - df.ndim)), stat.shape)
     finite = np.isfinite(df)
     a = -np.abs(stat)
+    if not finite.any():
+        return 2.0 * special.ndtr(a)
+    if finite.all():
+        return 2.0 * special.stdtr(df, a)
     return np.where(
         finite, 2.0 * special.stdtr(np.where(finite, df, 1.0), a), 2.0 * special.ndtr(a)
     )
@@ -138,9 +159,17 @@ def fit_model(
     test: str,
     level: float,
     user_weights: np.ndarray | None = None,
+    *,
+    tau2_estimate: Tau2Estimate | None = None,
 ) -> ModelFit:
-    """Estimate tau^2 with ``method`` and fit the model; see the module docstring."""
-    estimate = estimate_tau2(design, method, user_weights)
+    """Estimate tau^2 with ``method`` and fit the model; see the module docstring.
+
+    ``tau2_estimate`` (the result of ``estimate_tau2(design, method)``) skips the
+    estimation, e.g. to fit the same model with several tests.
+    """
+    if tau2_estimate is None:
+        tau2_estimate = estimate_tau2(design, method, user_weights)
+    estimate = tau2_estimate
     tau2 = estimate.tau2
     w = design.weights(tau2)
     fit = wls(design, w)
@@ -157,19 +186,29 @@ def fit_model(
 
     df_resid = design.df.astype(float)
     saturated = df_resid < 1  # k <= p: no residual df, so no t test and no scaling (z)
+    any_saturated = bool(saturated.any())
     distribution, scaled, adhoc = TESTS[test]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        knha_scale = np.where(scaled & ~saturated, fit.q / df_resid, 1.0)
-    if adhoc:
-        knha_scale = np.maximum(knha_scale, 1.0)
-    vcov = vcov * knha_scale[:, None, None]
-    t_test = distribution == "t"
-    df = np.where(t_test & ~saturated, df_resid, np.inf)
+    if scaled:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            knha_scale = fit.q / df_resid
+        if any_saturated:
+            knha_scale = np.where(saturated, 1.0, knha_scale)
+        if adhoc:
+            knha_scale = np.maximum(knha_scale, 1.0)
+        vcov = vcov * knha_scale[:, None, None]
+    else:
+        knha_scale = np.ones(df_resid.shape)
+    if distribution == "t":
+        df = np.where(saturated, np.inf, df_resid)
+    else:
+        df = np.full(df_resid.shape, np.inf)
 
-    fe = wls(design, design.mask / design.v)
+    fe = design.fe_fit
     qe = fe.q
     with np.errstate(invalid="ignore", divide="ignore"):
-        s2 = np.where(saturated, np.nan, df_resid / fe.trace_p())
+        s2 = df_resid / fe.trace_p()
+        if any_saturated:
+            s2 = np.where(saturated, np.nan, s2)
         if method == "EE":
             i2 = np.where(qe > 0, 100.0 * np.maximum(qe - df_resid, 0.0) / qe, 0.0)
             h2 = np.where(saturated, np.nan, qe / df_resid)

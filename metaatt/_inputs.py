@@ -11,8 +11,11 @@ the result and announced with a :class:`~metaatt.errors.StudyExcludedWarning`.
 
 from __future__ import annotations
 
+import operator
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -30,20 +33,75 @@ _LABEL_COLUMNS = ("study", "label", "author")
 
 @dataclass(frozen=True)
 class EffectInputs:
-    """Validated effect sizes of the included studies, and the excluded ones with reasons."""
+    """Validated effect sizes of the included studies, and the excluded ones with reasons.
+
+    ``labels``, ``data`` and ``excluded`` are built on first access (pandas tables cost more
+    than a whole fit of a small meta-analysis) and then cached; they never change.
+    """
 
     yi: np.ndarray
     vi: np.ndarray
-    labels: tuple[str, ...]
-    data: pd.DataFrame  # included rows: every input column plus yi, vi
-    excluded: pd.DataFrame  # columns: study, row, reason
     included: np.ndarray  # boolean mask over the input rows
     measure: str | None
     synthetic: bool
+    row_labels: Sequence[str]  # labels of every input row
+    reasons: dict[int, str]  # input row (0-based) -> why it was excluded
+    source: pd.DataFrame | None  # the caller's table, if any
 
     @property
     def k(self) -> int:
         return len(self.yi)
+
+    @cached_property
+    def labels(self) -> tuple[str, ...]:
+        """Labels of the included studies."""
+        if self.included.all():
+            return tuple(self.row_labels)
+        return tuple(self.row_labels[i] for i in np.flatnonzero(self.included))
+
+    @cached_property
+    def excluded(self) -> pd.DataFrame:
+        """One row per excluded study: study, row (1-based), reason."""
+        rows = sorted(self.reasons)
+        return pd.DataFrame(
+            {
+                "study": [self.row_labels[i] for i in rows],
+                "row": np.array(rows, dtype=int) + 1,
+                "reason": [self.reasons[i] for i in rows],
+            }
+        )
+
+    @cached_property
+    def data(self) -> pd.DataFrame:
+        """The included rows: every input column plus ``yi``, ``vi`` (and ``study``)."""
+        included = self.included
+        if self.source is not None:
+            table = self.source.loc[included].copy() if not included.all() else self.source.copy()
+        else:
+            table = pd.DataFrame(index=range(int(included.sum())))
+        table["yi"] = self.yi
+        table["vi"] = self.vi
+        if "study" not in table.columns:
+            table.insert(0, "study", list(self.labels))
+        return table.reset_index(drop=True)
+
+
+class _NumberedLabels(Sequence[str]):
+    """The default labels ``Study 1``, ``Study 2``, ... without building them."""
+
+    def __init__(self, n: int) -> None:
+        self._n = n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [f"Study {i + 1}" for i in range(*index.indices(self._n))]
+        i = operator.index(index)
+        if not -self._n <= i < self._n:
+            raise IndexError(index)
+        return f"Study {i % self._n + 1}"
 
 
 def resolve_column(value: Any, name: str, data: pd.DataFrame | None) -> Any:
@@ -59,14 +117,14 @@ def resolve_column(value: Any, name: str, data: pd.DataFrame | None) -> Any:
     return value
 
 
-def _default_labels(data: pd.DataFrame | None, k: int) -> list[str]:
+def _default_labels(data: pd.DataFrame | None, k: int) -> Sequence[str]:
     if data is not None:
         for column in _LABEL_COLUMNS:
             if column in data.columns:
                 return [str(x) for x in data[column]]
         if not isinstance(data.index, pd.RangeIndex):
             return [str(x) for x in data.index]
-    return [f"Study {i + 1}" for i in range(k)]
+    return _NumberedLabels(k)
 
 
 def read_effects(
@@ -78,6 +136,7 @@ def read_effects(
     labels: Any = None,
     missing: str = "raise",
     extra: dict[str, Any] | None = None,
+    allow_mixed_metrics: bool = False,
 ) -> tuple[EffectInputs, dict[str, np.ndarray]]:
     """Validate effect sizes and return them with any ``extra`` per-study arrays aligned.
 
@@ -96,8 +155,21 @@ def read_effects(
     extra
         Further per-study inputs (e.g. moderators, weights) validated for length and
         subset to the included rows; returned in the second element.
+    allow_mixed_metrics
+        A table with a ``metric`` column whose included rows carry different metrics (e.g.
+        change-score ``d_z`` and raw-score ``d_raw_change``) raises a ``MetaattError``
+        unless this is ``True`` (see :mod:`metaatt.extract.metrics`).
     """
     check_choice(missing, "missing", ("raise", "exclude"))
+    if (
+        data is None
+        and labels is None
+        and sei is None
+        and not any(value is not None for value in (extra or {}).values())
+    ):
+        inputs = _plain_arrays(yi, vi)
+        if inputs is not None:
+            return inputs, {}
     if isinstance(yi, pd.DataFrame):
         if data is not None:
             raise MetaattError("yi: got a table and data= as well; pass one of them")
@@ -116,7 +188,7 @@ def read_effects(
 
     raw_labels = resolve_column(labels, "labels", data)
     yi_values = resolve_column(yi, "yi", data)
-    n_rows = len(np.atleast_1d(np.asarray(yi_values, dtype=object)))
+    n_rows = len(yi_values) if np.ndim(yi_values) else 1
     label_list = (
         _default_labels(data, n_rows) if raw_labels is None else [str(x) for x in raw_labels]
     )
@@ -155,8 +227,9 @@ def read_effects(
 
     reasons = _exclusion_reasons(y, v, extras, data, label_list, missing)
     included = np.ones(len(y), dtype=bool)
-    included[list(reasons)] = False
-    positive = v[included]
+    if reasons:
+        included[list(reasons)] = False
+    positive = v[included] if reasons else v
     if (positive <= 0).any():
         i = int(np.flatnonzero(included)[first_bad(positive <= 0)])
         raise MetaattError(
@@ -165,32 +238,19 @@ def read_effects(
     if not included.any():
         detail = "; ".join(f"{label_list[i]}: {r}" for i, r in reasons.items())
         raise MetaattError(f"yi: no study can be analysed ({detail})")
+    # attachment layer: refuse to pool effect sizes on different metrics (metaatt.extract.metrics)
+    from .extract.metrics import check_metric_mix
 
-    excluded = pd.DataFrame(
-        {
-            "study": [label_list[i] for i in np.flatnonzero(~included)],
-            "row": np.flatnonzero(~included) + 1,
-            "reason": [reasons[i] for i in np.flatnonzero(~included)],
-        }
-    )
-    if len(excluded):
-        listing = "; ".join(
-            f"{s} ({r})" for s, r in zip(excluded.study, excluded.reason, strict=True)
-        )
+    check_metric_mix(data, included, label_list, allow_mixed_metrics=allow_mixed_metrics)
+
+    if reasons:
+        listing = "; ".join(f"{label_list[i]} ({reasons[i]})" for i in sorted(reasons))
         warnings.warn(
-            f"{len(excluded)} of {len(y)} studies excluded from the model: {listing}",
+            f"{len(reasons)} of {len(y)} studies excluded from the model: {listing}",
             StudyExcludedWarning,
             stacklevel=3,
         )
 
-    if data is not None:
-        table = data.loc[included].copy() if not included.all() else data.copy()
-    else:
-        table = pd.DataFrame(index=range(int(included.sum())))
-    table["yi"] = y[included]
-    table["vi"] = v[included]
-    if "study" not in table.columns:
-        table.insert(0, "study", [label_list[i] for i in np.flatnonzero(included)])
     measure = None
     synthetic = False
     if data is not None:
@@ -199,17 +259,47 @@ def read_effects(
             "synthetic" in data.columns
             and bool(pd.Series(data["synthetic"]).fillna(False).astype(bool).any())
         )
+    all_in = not reasons
     inputs = EffectInputs(
-        yi=y[included],
-        vi=v[included],
-        labels=tuple(label_list[i] for i in np.flatnonzero(included)),
-        data=table.reset_index(drop=True),
-        excluded=excluded,
+        yi=y if all_in else y[included],
+        vi=v if all_in else v[included],
         included=included,
         measure=measure,
         synthetic=synthetic,
+        row_labels=label_list,
+        reasons=reasons,
+        source=data,
     )
     return inputs, {name: array[included] for name, array in extras.items()}
+
+
+def _plain_arrays(yi: Any, vi: Any) -> EffectInputs | None:
+    """Fast path: two clean 1-D numeric arrays (no table, labels or missing values).
+
+    Returns ``None`` whenever anything needs a closer look; the general path then names
+    the problem exactly as before.
+    """
+    if not (isinstance(yi, np.ndarray) and isinstance(vi, np.ndarray)):
+        return None
+    if yi.ndim != 1 or yi.shape != vi.shape or yi.size == 0:
+        return None
+    if yi.dtype.kind not in "iuf" or vi.dtype.kind not in "iuf":
+        return None
+    y = yi.astype(float, copy=True)
+    v = vi.astype(float, copy=True)
+    # a finite sum means no NaN or infinity (an overflowing sum just takes the long path)
+    if not (np.isfinite(np.add.reduce(y) + np.add.reduce(v)) and v.min() > 0):
+        return None
+    return EffectInputs(
+        yi=y,
+        vi=v,
+        included=np.ones(y.shape, dtype=bool),
+        measure=None,
+        synthetic=False,
+        row_labels=_NumberedLabels(len(y)),
+        reasons={},
+        source=None,
+    )
 
 
 def _exclusion_reasons(
@@ -221,6 +311,8 @@ def _exclusion_reasons(
     missing: str,
 ) -> dict[int, str]:
     """Row index -> reason for every row that cannot enter the model."""
+    if not extras and not (np.isnan(y).any() or np.isnan(v).any()):
+        return {}
     columns = {"yi": np.isnan(y), "vi": np.isnan(v)}
     for name, array in extras.items():
         columns[name] = np.isnan(array).reshape(len(y), -1).any(axis=1)

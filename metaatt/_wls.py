@@ -20,8 +20,11 @@ random-effects model. Journal of Educational and Behavioral Statistics, 30(3), 2
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
+
+from ._intercept import InterceptSums
 
 __all__ = ["Design", "WLSFit", "wls"]
 
@@ -58,7 +61,7 @@ class Design:
         v[mask] = np.concatenate(groups_v)
         return cls(y, v, mask.astype(float), None, lengths, 1)
 
-    @property
+    @cached_property
     def df(self) -> np.ndarray:
         """Residual degrees of freedom ``k - p`` per analysis."""
         return self.k - self.p
@@ -69,6 +72,48 @@ class Design:
         if tau2.ndim == 1:
             tau2 = tau2[:, None]
         return self.mask / (self.v + tau2)
+
+    @cached_property
+    def has_padding(self) -> bool:
+        """Whether any analysis is shorter than ``k_max`` (has masked entries)."""
+        return not bool(self.mask.all())
+
+    @cached_property
+    def v_range(self) -> tuple[np.ndarray, np.ndarray]:
+        """Smallest and largest sampling variance of each analysis."""
+        if not self.has_padding:
+            return self.v.min(axis=-1), self.v.max(axis=-1)
+        real = self.mask > 0
+        return np.where(real, self.v, np.inf).min(axis=-1), np.where(real, self.v, 0.0).max(axis=-1)
+
+    @cached_property
+    def fe_fit(self) -> WLSFit:
+        """The inverse-variance (common-effect) fit, ``a = 1 / v``; computed once."""
+        return wls(self, self.mask / self.v)
+
+    @cached_property
+    def ols_fit(self) -> WLSFit:
+        """The unweighted (ordinary least squares) fit, ``a = 1``; computed once."""
+        return wls(self, self.mask.copy())
+
+    @cached_property
+    def ols_rss(self) -> np.ndarray:
+        """Residual sum of squares of the unweighted fit, ``sum (y - X b_OLS)^2``."""
+        if self.X is None:
+            return self.intercept.rss
+        return self.ols_fit.q
+
+    @cached_property
+    def ols_trace_v(self) -> np.ndarray:
+        """``tr(P_1 V)`` of the unweighted fit (``sum v (1 - 1/k)`` without moderators)."""
+        if self.X is None:
+            return np.add.reduce(self.v * self.mask, axis=-1) * (1.0 - 1.0 / self.k)
+        return self.ols_fit.trace_ps(self.v)
+
+    @cached_property
+    def intercept(self) -> InterceptSums:
+        """Power sums for the intercept-only fast path (only when ``X is None``)."""
+        return InterceptSums(self)
 
     def xtax(self, a: np.ndarray) -> np.ndarray:
         """``X' diag(a) X`` with shape ``(B, p, p)``."""
@@ -87,7 +132,7 @@ class WLSFit:
     resid: np.ndarray  # (B, k) y - X b (0 on padding)
     inv_xtax: np.ndarray  # (B, p, p) (X'AX)^{-1}
 
-    @property
+    @cached_property
     def q(self) -> np.ndarray:
         """Weighted residual sum of squares ``y' P_a y = sum a e^2``."""
         return np.einsum("bk,bk->b", self.a, self.resid**2)
@@ -118,13 +163,19 @@ class WLSFit:
         Expanding ``P_ij = a_i d_ij - a_i a_j m_ij`` gives
         ``sum a^2 s^2 - 2 sum a^3 s^2 m_ii + tr(M C M C)`` with ``C = X' diag(a^2 s) X``.
         """
-        a, m = self.a, self.leverage()
+        a = self.a
+        if self.design.X is None:  # m_ii = 1 / sum(a) for every study
+            inv = self.inv_xtax[:, 0, 0]
+            a_s = a * s
+            return (
+                np.vecdot(a_s, a_s)
+                - 2.0 * inv * np.vecdot(a * a_s, a_s)
+                + (inv * np.vecdot(a, a_s)) ** 2
+            )
+        m = self.leverage()
         c = a**2 * s
-        if self.design.X is None:
-            cross = (self.inv_xtax[:, 0, 0] * c.sum(axis=-1)) ** 2
-        else:
-            mc = self.inv_xtax @ self.design.xtax(c)
-            cross = np.einsum("bij,bji->b", mc, mc)
+        mc = self.inv_xtax @ self.design.xtax(c)
+        cross = np.einsum("bij,bji->b", mc, mc)
         return (
             np.einsum("bk,bk->b", a * s, a * s) - 2 * np.einsum("bk,bk->b", a**3 * s**2, m) + cross
         )
@@ -149,7 +200,9 @@ def wls(design: Design, a: np.ndarray) -> WLSFit:
     if design.X is None:
         sa = a.sum(axis=-1)
         coef = (np.einsum("bk,bk->b", a, design.y) / sa)[:, None]
-        resid = (design.y - coef) * design.mask
+        resid = design.y - coef
+        if design.has_padding:
+            resid *= design.mask
         inv = (1.0 / sa)[:, None, None]
         return WLSFit(design, a, coef, resid, inv)
     xtax = design.xtax(a)

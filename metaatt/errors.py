@@ -22,6 +22,7 @@ __all__ = [
     "InfeasibleAssumptionWarning",
     "MetaattError",
     "MetaattWarning",
+    "MultimodalLikelihoodWarning",
     "SamplingWarning",
     "StudyExcludedWarning",
     "SyntheticDataWarning",
@@ -42,6 +43,10 @@ class MetaattWarning(UserWarning):
 
 class ConvergenceWarning(MetaattWarning):
     """An iterative computation converged only loosely or needed a fallback."""
+
+
+class MultimodalLikelihoodWarning(ConvergenceWarning):
+    """The (restricted) likelihood has several maxima and the reported one is not the highest."""
 
 
 class SamplingWarning(ConvergenceWarning):

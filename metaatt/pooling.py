@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._fit import TESTS, fit_model
@@ -16,6 +17,7 @@ from .errors import (
     DegenerateStatisticWarning,
     HeterogeneityUndefinedWarning,
     MetaattError,
+    MultimodalLikelihoodWarning,
 )
 from .results import PoolResult
 from .tau2 import TAU2_ESTIMATORS
@@ -53,6 +55,7 @@ def pool(
     labels: Any = None,
     weights: Any = None,
     missing: str = "raise",
+    allow_mixed_metrics: bool = False,
 ) -> PoolResult:
     """Pool effect sizes with the common-effect or a random-effects model.
 
@@ -82,6 +85,10 @@ def pool(
     missing
         ``"raise"`` (default) or ``"exclude"`` rows with missing values; rows of an
         ``escalc`` table that carry a ``reason`` are always excluded with that reason.
+    allow_mixed_metrics
+        Effect-size tables with a ``metric`` column (``metaatt.attachment.effect_sizes``,
+        ``metaatt.extract``) must not mix metrics, e.g. change-score ``d_z`` with raw-score
+        ``d_raw_change``: a ``MetaattError`` says so unless this is ``True``.
 
     Returns
     -------
@@ -126,7 +133,14 @@ def pool(
     test = normalize_test(test)
     level = check_level(level)
     inputs, extras = read_effects(
-        yi, vi, sei=sei, data=data, labels=labels, missing=missing, extra={"weights": weights}
+        yi,
+        vi,
+        sei=sei,
+        data=data,
+        labels=labels,
+        missing=missing,
+        extra={"weights": weights},
+        allow_mixed_metrics=allow_mixed_metrics,
     )
     user_weights = extras.get("weights")
     if method == "GENQ":
@@ -159,6 +173,16 @@ def pool(
         )
         warnings.warn(message, BoundaryWarning, stacklevel=2)
         notes.append(message)
+    higher = fit.tau2_estimate.higher_maximum
+    if higher is not None and np.isfinite(higher[0]):
+        message = (
+            f"the {method} likelihood has more than one maximum: tau^2 = "
+            f"{fit.tau2[0]:.6g} is the maximum Fisher scoring reaches from the Hedges start "
+            f"(metafor's algorithm, reported), but the likelihood is higher near tau^2 = "
+            f"{higher[0]:.4g}; compare estimators or inspect the likelihood profile"
+        )
+        warnings.warn(message, MultimodalLikelihoodWarning, stacklevel=2)
+        notes.append(message)
     if test.startswith("hksj") and inputs.k > 1 and fit.knha_scale[0] == 0.0:
         message = (
             "the generalized Q statistic is 0 (all estimates equal the pooled one), so the "
@@ -167,14 +191,4 @@ def pool(
         )
         warnings.warn(message, DegenerateStatisticWarning, stacklevel=2)
         notes.append(message)
-    return PoolResult.from_fit(
-        fit,
-        yi=inputs.yi,
-        vi=inputs.vi,
-        labels=inputs.labels,
-        data=inputs.data,
-        excluded=inputs.excluded,
-        measure=inputs.measure,
-        synthetic=inputs.synthetic,
-        notes=tuple(notes),
-    )
+    return PoolResult.from_fit(fit, inputs=inputs, notes=tuple(notes))

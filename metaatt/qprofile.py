@@ -29,9 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ._roots import bracketed_newton
+from ._fit import per_distinct_df
+from ._qgen import solve_q_equation
 from ._wls import Design
-from .tau2 import q_profile_equation, upper_bracket
 
 __all__ = ["Tau2Interval", "q_profile_interval"]
 
@@ -46,16 +46,9 @@ class Tau2Interval:
 
 
 def _solve(design: Design, target: np.ndarray, active: np.ndarray) -> np.ndarray:
-    fun = q_profile_equation(design, target)
-    f0, _ = fun(np.zeros(target.shape))
-    positive = active & (f0 > 0.0)
-    result = np.zeros(target.shape)
-    if positive.any():
-        hi = upper_bracket(design, fun, active=positive, name="Q-profile")
-        hi = np.where(positive, hi, 0.0)
-        root, _, _ = bracketed_newton(fun, np.zeros(target.shape), hi)
-        result = np.where(positive, root, 0.0)
-    return result
+    if not active.any():
+        return np.zeros(target.shape)
+    return solve_q_equation(design, target, active)[0]
 
 
 def q_profile_interval(design: Design, level: float) -> Tau2Interval:
@@ -64,12 +57,11 @@ def q_profile_interval(design: Design, level: float) -> Tau2Interval:
     active = df >= 1
     safe_df = np.where(active, df, 1.0)
     alpha = 1.0 - level
-    upper_quantile = special.chdtri(safe_df, alpha / 2.0)  # chi2_{1 - alpha/2}
-    lower_quantile = special.chdtri(safe_df, 1.0 - alpha / 2.0)  # chi2_{alpha/2}
-    low = _solve(design, upper_quantile, active)
-    high = _solve(design, lower_quantile, active)
-    fun = q_profile_equation(design, lower_quantile)
-    f0, _ = fun(np.zeros(df.shape))
-    ci_null = active & (f0 <= 0.0)
+    upper_quantile = per_distinct_df(special.chdtri, safe_df, alpha / 2.0)  # chi2_{1-alpha/2}
+    lower_quantile = per_distinct_df(special.chdtri, safe_df, 1.0 - alpha / 2.0)  # chi2_{alpha/2}
+    qe = design.fe_fit.q  # Q_gen(0)
+    low = _solve(design, upper_quantile, active & (qe > upper_quantile))
+    high = _solve(design, lower_quantile, active & (qe > lower_quantile))
+    ci_null = active & (qe <= lower_quantile)
     nan = np.full(df.shape, np.nan)
     return Tau2Interval(np.where(active, low, nan), np.where(active, high, nan), ci_null)

@@ -13,7 +13,8 @@ from scipy import special
 
 from ._fit import ModelFit
 from ._format import fmt, fmt_p, html_table, text_table
-from ._pooled import pooled_statistics
+from ._inputs import EffectInputs
+from ._pooled import INTERVAL_COLUMNS, POOLED_COLUMNS, heterogeneity_intervals, pooled_statistics
 from ._validate import check_choice, check_level
 
 __all__ = ["PoolResult"]
@@ -81,9 +82,10 @@ class PoolResult:
     yi: np.ndarray
     vi: np.ndarray
     weights: np.ndarray
-    labels: tuple[str, ...]
-    data: pd.DataFrame
-    excluded: pd.DataFrame
+    # labels, data and excluded: a value, or an EffectInputs that builds them on first use
+    _labels: Any = field(default=(), compare=False)
+    _data: Any = field(default=None, compare=False)
+    _excluded: Any = field(default=None, compare=False)
     measure: str | None = None
     synthetic: bool = False
     notes: tuple[str, ...] = ()
@@ -91,22 +93,84 @@ class PoolResult:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_fit(cls, fit: ModelFit, *, level: float | None = None, **context: Any) -> PoolResult:
-        """Build the result of analysis 0 of ``fit`` (context: yi, vi, labels, data, ...)."""
-        values = pooled_statistics(fit, level)
-        names = {f.name for f in dataclasses.fields(cls)}
-        scalars = {name: array[0].item() for name, array in values.items() if name in names}
+    def from_fit(
+        cls,
+        fit: ModelFit,
+        *,
+        level: float | None = None,
+        inputs: EffectInputs | None = None,
+        **context: Any,
+    ) -> PoolResult:
+        """Build the result of analysis 0 of ``fit``.
+
+        ``inputs`` (from :func:`~metaatt._inputs.read_effects`) supplies yi, vi, labels, the
+        analysed and excluded rows, measure and synthetic; ``context`` gives or overrides
+        any of them (yi, vi, labels, data, excluded, measure, synthetic, notes).
+        """
+        values = pooled_statistics(fit, level, intervals=False)
+        scalars = {name: values[name].item(0) for name in _SCALAR_FIELDS}
+        pending = dict.fromkeys(_INTERVAL_FIELDS)  # Q-profile: computed on first access
         weights = fit.weights[0]
         weights = 100.0 * weights / weights.sum()
-        return cls(
+        if inputs is not None:
+            base = {
+                "yi": inputs.yi,
+                "vi": inputs.vi,
+                "labels": inputs,
+                "data": inputs,
+                "excluded": inputs,
+                "measure": inputs.measure,
+                "synthetic": inputs.synthetic,
+            }
+            context = base | context
+        lazy = {f"_{name}": context.pop(name) for name in _LAZY_FIELDS if name in context}
+        result = cls(
             method=fit.method,
             test=fit.test,
             level=fit.level if level is None else level,
             weights=weights,
             _fit=fit,
             **scalars,
+            **pending,
+            **lazy,
             **context,
         )
+        for name in _INTERVAL_FIELDS:  # leave them to __getattr__ until first asked for
+            object.__delattr__(result, name)
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for attributes not set yet: the Q-profile interval fields, which
+        # are computed from the fit on first access, stored, and never change afterwards.
+        fit = self.__dict__.get("_fit")
+        if name not in _INTERVAL_FIELDS or fit is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        values = heterogeneity_intervals(fit, self.__dict__["level"])
+        for field_name in _INTERVAL_FIELDS:
+            object.__setattr__(self, field_name, values[field_name].item(0))
+        return self.__dict__[name]
+
+    def _lazy(self, name: str) -> Any:
+        value = getattr(self, f"_{name}")
+        if isinstance(value, EffectInputs):
+            value = getattr(value, name)
+            object.__setattr__(self, f"_{name}", value)  # cache; the value never changes
+        return value
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Study labels of the analysed studies."""
+        return self._lazy("labels")
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The analysed rows with every input column (provenance included), yi and vi."""
+        return self._lazy("data")
+
+    @property
+    def excluded(self) -> pd.DataFrame:
+        """Studies left out of the model: study, row (1-based), reason."""
+        return self._lazy("excluded")
 
     # ------------------------------------------------------------------ derived values
     @property
@@ -142,7 +206,7 @@ class PoolResult:
             raise ValueError("confidence_interval: this result carries no fit")
         values = pooled_statistics(self._fit, level)
         changed = {
-            name: values[name][0].item()
+            name: values[name].item(0)
             for name in (
                 "ci_low",
                 "ci_high",
@@ -238,6 +302,9 @@ class PoolResult:
         """Every scalar statistic as plain Python values (for JSON, lock files, reports)."""
         out = {}
         for f in dataclasses.fields(self):
+            if f.name == "_labels":
+                out["labels"] = list(self.labels)
+                continue
             value = getattr(self, f.name)
             if f.name.startswith("_") or isinstance(value, pd.DataFrame):
                 continue
@@ -373,6 +440,17 @@ class PoolResult:
         from .plot import forest
 
         return forest(self, **kwargs)
+
+
+#: the pooled statistics stored as fields (the others, e.g. tau, are properties)
+_SCALAR_FIELDS = tuple(
+    name for name in POOLED_COLUMNS if name in {f.name for f in dataclasses.fields(PoolResult)}
+)
+#: the Q-profile interval fields, computed on first access (see PoolResult.__getattr__)
+_INTERVAL_FIELDS = tuple(name for name in INTERVAL_COLUMNS if name in _SCALAR_FIELDS)
+_SCALAR_FIELDS = tuple(name for name in _SCALAR_FIELDS if name not in _INTERVAL_FIELDS)
+#: fields built on first access (see PoolResult._lazy)
+_LAZY_FIELDS = ("labels", "data", "excluded")
 
 
 def _p_clause(p: float) -> str:

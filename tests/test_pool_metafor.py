@@ -59,6 +59,7 @@ def _fit(case, ref):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", metaatt.BoundaryWarning)
         warnings.simplefilter("ignore", metaatt.DegenerateStatisticWarning)
+        warnings.simplefilter("ignore", metaatt.MultimodalLikelihoodWarning)
         return metaatt.pool(
             case["yi"],
             case["vi"],

@@ -119,7 +119,12 @@ def _ml_loglik(tau2, yi, vi):
 def test_likelihood_estimates_maximise_an_independent_likelihood(data, method):
     yi, vi = data
     loglik = _reml_loglik if method == "REML" else _ml_loglik
-    res = quiet_pool(yi, vi, method=method)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = metaatt.pool(yi, vi, method=method)
+    if any(issubclass(w.category, metaatt.MultimodalLikelihoodWarning) for w in caught):
+        # metafor's local maximum is reported; the warning names the higher one
+        return
     upper = 10.0 * (np.var(yi) + vi.max())
     opt = optimize.minimize_scalar(
         lambda t: -loglik(t, yi, vi),
@@ -151,6 +156,52 @@ def test_paule_mandel_solves_the_generalized_q_equation(data):
     else:
         root = optimize.brentq(q_minus_df, 0.0, 1e6, xtol=1e-14, rtol=1e-14)
         assert res.tau2 == pytest.approx(root, rel=1e-8)
+
+
+def test_bimodal_likelihood_follows_metafor_and_warns_about_a_higher_maximum():
+    """Score negative at 0, a dip, then the global maximum at 0.1431 (metafor: 0.1431154)."""
+    yi = np.array(
+        [
+            -0.36930046,
+            -0.57922482,
+            0.97708873,
+            0.17025828,
+            1.71225454,
+            0.75921803,
+            0.38234231,
+            -0.24566244,
+            0.38765262,
+        ]
+    )
+    vi = np.array(
+        [
+            0.43577336,
+            0.14697452,
+            0.30355833,
+            0.38987937,
+            0.35945694,
+            0.45811316,
+            0.43089486,
+            0.45952763,
+            0.01816093,
+        ]
+    )
+    assert _ml_loglik(0.01, yi, vi) < _ml_loglik(0.0, yi, vi) < _ml_loglik(0.1431, yi, vi)
+    res = quiet_pool(yi, vi, method="ML")
+    assert res.tau2 == pytest.approx(0.1431154, abs=5e-8)
+    assert not res.tau2_at_boundary
+    # metafor's Fisher scoring starts at the Hedges estimate, which is 0 here: it stays at
+    # the boundary maximum although the likelihood is higher inside (metafor 3.8.1: 0)
+    yi = np.array([0.588131, -0.364661, 0.169215, 0.332956])
+    vi = np.array([0.005279, 0.109365, 0.348634, 0.431801])
+    with (
+        pytest.warns(metaatt.MultimodalLikelihoodWarning, match=r"higher near tau\^2 = 0.1015"),
+        pytest.warns(metaatt.BoundaryWarning),
+    ):
+        res = metaatt.pool(yi, vi, method="ML")
+    assert res.tau2 == 0.0
+    assert _ml_loglik(0.1015, yi, vi) > _ml_loglik(0.0, yi, vi)
+    assert any("more than one maximum" in note for note in res.notes)
 
 
 def test_extreme_scales_converge():

@@ -120,6 +120,18 @@ cases[[length(cases) + 1]] <- case("extreme_heterogeneity", c(-3, 4, 0.5, 10, -7
   c(0.001, 0.002, 0.0005, 0.003, 0.001, 0.002), "constructed: tau2 >> vi")
 cases[[length(cases) + 1]] <- case("large_scale", c(1200, 1350, 980, 1500, 1100),
   c(400, 900, 2500, 1600, 100), "constructed: outcomes on a large scale")
+# found by a hypothesis property test: the ML likelihood is bimodal (a local maximum at
+# tau2 = 0 and the global one at 0.1431), so stopping at the boundary would be wrong
+cases[[length(cases) + 1]] <- case("bimodal_ml_likelihood",
+  c(-0.36930046, -0.57922482, 0.97708873, 0.17025828, 1.71225454, 0.75921803, 0.38234231,
+    -0.24566244, 0.38765262),
+  c(0.43577336, 0.14697452, 0.30355833, 0.38987937, 0.35945694, 0.45811316, 0.43089486,
+    0.45952763, 0.01816093), "constructed: bimodal ML likelihood")
+# found by a random search: Fisher scoring from the Hedges start (0 here) stays at tau2 = 0
+# although the ML likelihood is higher near 0.10; metaatt reports metafor's value and warns
+cases[[length(cases) + 1]] <- case("bimodal_ml_metafor_boundary",
+  c(0.588131, -0.364661, 0.169215, 0.332956), c(0.005279, 0.109365, 0.348634, 0.431801),
+  "constructed: bimodal ML likelihood, metafor stays at the boundary")
 cases[[length(cases) + 1]] <- case("identical_estimates", rep(0.25, 5), c(0.01, 0.02, 0.03, 0.04, 0.05),
   "constructed: all yi equal (Q = 0)")
 
