@@ -231,3 +231,23 @@ def test_density_frame_carries_the_prior_and_stays_finite():
     assert "prior" not in res.density_frame("predictive")
     flat = bayes.pool([0.1, 0.3, 0.2], [0.01, 0.02, 0.015], tau_prior=bayes.Uniform())
     assert "prior" not in flat.density_frame("mu") and "prior" not in flat.density_frame("tau")
+
+
+def test_meta_regression_reads_moderators_like_the_frequentist_one():
+    """Formula, columns and arrays go through metaatt.formula (no sampling needed here)."""
+    from metaatt.bayes._moderators import moderator_matrix
+
+    table = pd.DataFrame(
+        {"yi": [0.1, 0.4, 0.3, 0.6], "vi": [0.01] * 4, "x": [1.0, 2, 3, 4], "g": list("aabb")}
+    )
+    X, names = moderator_matrix("~ x + g", table, None, intercept=True)
+    assert set(names) == {"intrcpt", "g[T.b]", "x"} and names[0] == "intrcpt"
+    assert X.shape == (4, 3)
+    X, names = moderator_matrix(None, table, None, intercept=True)
+    assert names == ("intrcpt",) and (X == 1).all()
+    with pytest.raises(MetaattError, match="mods: no moderators and intercept=False"):
+        moderator_matrix(None, table, None, intercept=False)
+    with pytest.raises(MetaattError, match="mods: 4 coefficients need more than 4 studies"):
+        bayes.meta_regression(table, mods=np.eye(4)[:, :3])
+    with pytest.raises(MetaattError, match=r"coef_prior: expected Normal"):
+        bayes.meta_regression(table, mods="x", coef_prior=bayes.HalfNormal(1))

@@ -95,6 +95,9 @@ def sample(model: Any, settings: dict[str, Any]) -> Any:
     pm, _ = import_pymc()
     with model, _quiet_pymc(), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
+        # pip-installed PyTensor warns (once, while compiling) that it found no BLAS; this
+        # only affects speed, and raised as an error it would abort a graph rewrite
+        warnings.filterwarnings("ignore", "PyTensor could not link to a BLAS", UserWarning)
         return pm.sample(
             draws=settings["draws"],
             tune=settings["tune"],

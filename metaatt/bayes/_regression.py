@@ -272,7 +272,7 @@ def meta_regression(
     Medicine 18:2693-2708.
     """
     level = check_level(level)
-    tau_prior, coef_prior = check_priors(tau_prior, coef_prior)
+    tau_prior, coef_prior = check_priors(tau_prior, coef_prior, "coef_prior")
     settings = check_sampler(
         {
             "draws": draws,

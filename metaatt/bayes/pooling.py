@@ -23,8 +23,11 @@ DEFAULT_TAU_PRIOR = HalfNormal(0.5)
 METHODS = ("exact", "nuts")
 
 
-def check_priors(tau_prior: Any, mu_prior: Any) -> tuple[TauPrior, Normal | None]:
-    """Validate the tau and mu priors (prior objects or spec mappings)."""
+def check_priors(
+    tau_prior: Any, mu_prior: Any, mu_name: str = "mu_prior"
+) -> tuple[TauPrior, Normal | None]:
+    """Validate the tau and mu priors (prior objects or spec mappings); ``mu_name`` is the
+    argument name used in messages about the second prior."""
     tau = prior_from_spec(tau_prior, "tau_prior")
     if tau is None:
         raise MetaattError("tau_prior: a prior for tau is required, e.g. HalfNormal(0.5)")
@@ -35,10 +38,10 @@ def check_priors(tau_prior: Any, mu_prior: Any) -> tuple[TauPrior, Normal | None
         )
     if not isinstance(tau, TauPrior):
         raise MetaattError(f"tau_prior: expected a tau prior, got {type(tau_prior).__name__}")
-    mu = prior_from_spec(mu_prior, "mu_prior")
+    mu = prior_from_spec(mu_prior, mu_name)
     if mu is not None and not isinstance(mu, Normal):
         raise MetaattError(
-            f"mu_prior: expected Normal(mean, sd) or None (flat), got {mu.describe()}"
+            f"{mu_name}: expected Normal(mean, sd) or None (flat), got {mu.describe()}"
         )
     return tau, mu
 
