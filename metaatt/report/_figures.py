@@ -1,0 +1,88 @@
+"""Figures of a spec run (forest, funnel, subgroup and Bayesian forests) in several formats.
+
+Plots compute nothing: each result hands :mod:`metaatt.plot` its tidy frame. matplotlib is
+imported here, inside the function, never at ``import metaatt``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import MetaattError
+
+__all__ = ["FigureFile", "make_figures", "save_figure"]
+
+
+@dataclass(frozen=True)
+class FigureFile:
+    """One figure written in one or more formats."""
+
+    name: str
+    title: str
+    paths: dict[str, Path]
+
+
+def save_figure(figure: Any, folder: Path, name: str, formats: tuple[str, ...], dpi: int) -> dict:
+    """Save a matplotlib figure as ``<folder>/<name>.<fmt>`` for each format, then close it."""
+    import matplotlib.pyplot as plt
+
+    paths = {}
+    try:
+        for fmt in formats:
+            path = folder / f"{name}.{fmt}"
+            # fixed metadata keep SVG/PDF byte-stable between runs
+            metadata = {
+                "png": {"Software": None},
+                "svg": {"Date": None},
+                "pdf": {"CreationDate": None},
+            }
+            figure.savefig(
+                path, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata.get(fmt)
+            )
+            paths[fmt] = path
+    finally:
+        plt.close(figure)
+    return paths
+
+
+def _title(results: Any, text: str) -> str:
+    return f"SYNTHETIC DATA - {text}" if results.synthetic else text
+
+
+def make_figures(results: Any, folder: Path) -> list[FigureFile]:
+    """Draw every figure the spec's ``[plots]`` section asks for into ``folder``."""
+    plots = results.spec.plots
+    wanted: list[tuple[str, str, str, Any]] = []  # (file name, title, kind, result)
+    measure = f" ({results.measure})" if results.measure else ""
+    if plots.forest:
+        wanted.append(("forest", f"forest plot{measure}", "forest", results.primary))
+    if plots.funnel:
+        wanted.append(("funnel", "funnel plot", "funnel", results.primary))
+    if plots.subgroup_forest:
+        for column in results.spec.subgroups.by:
+            result = results[f"subgroups.{column}"]
+            wanted.append(
+                (f"forest_subgroups_{column}", f"subgroups by {column}", "forest", result)
+            )
+    if plots.bayes_forest:
+        for name, result in results.bayes.items():
+            wanted.append((f"forest_bayes_{name}", f"Bayesian model ({name})", "forest", result))
+    if not wanted:
+        return []
+    try:
+        from .. import plot
+    except ImportError as exc:  # pragma: no cover - matplotlib is in the [plot] extra
+        raise MetaattError(
+            "[plots]: figures need metaatt.plot and matplotlib (pip install 'metaatt[plot]'); "
+            f"or switch the plots off in the spec's [plots] section ({exc})"
+        ) from None
+    formats = tuple(plots.formats)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name, text, kind, result in wanted:
+        title = _title(results, f"{results.title}: {text}")
+        figure = getattr(plot, kind)(result, title=title)
+        out.append(FigureFile(name, title, save_figure(figure, folder, name, formats, plots.dpi)))
+    return out

@@ -1,0 +1,347 @@
+"""The analysis steps a spec asks for; each returns a :class:`StepOutput`.
+
+A step calls one public metaatt function (``pool``, ``bayes.pool``, ``subgroup_analysis``,
+``meta_regression``, ``egger_test``, ``trim_and_fill``, ``leave_one_out``, ...) on the
+effect-size table and turns its result into a tidy table (for reports) and named numbers
+(for results.json and the lock file). Steps compute nothing themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import MetaattError
+from ._numbers import flatten, flatten_frame
+from ._parse import AnalysisSpec, Section
+
+__all__ = ["POOLED_COLUMNS", "Context", "Step", "StepOutput", "plan"]
+
+POOLED_COLUMNS = (
+    "k", "estimate", "se", "statistic", "df", "pval", "ci_low", "ci_high", "pi_low", "pi_high",
+    "tau2", "tau2_ci_low", "tau2_ci_high", "tau", "i2", "i2_ci_low", "i2_ci_high", "h2",
+    "q", "q_df", "q_pval",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StepOutput:
+    """What one step produced: the result object, a table for reports, named numbers."""
+
+    key: str
+    title: str
+    result: Any
+    table: pd.DataFrame | None
+    numbers: dict[str, float]
+
+
+@dataclass
+class Context:
+    """What steps share during one run (the effect sizes and earlier outputs)."""
+
+    spec: AnalysisSpec
+    effects: pd.DataFrame
+    outputs: dict[str, StepOutput] = field(default_factory=dict)
+
+    @property
+    def primary(self) -> Any:
+        return self.outputs[f"pooled.{self.spec.models.methods[0]}"].result
+
+    @property
+    def labels(self) -> list[str]:
+        return [str(s) for s in self.effects["study"]]
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    title: str
+    run: Callable[[Context], StepOutput]
+
+
+def plan(spec: AnalysisSpec) -> list[Step]:
+    """The steps ``spec`` asks for, in run order (the primary model first)."""
+    models = spec.models
+    steps = [
+        Step(f"pooled.{m}", f"pool ({m})", lambda c, m=m: _pooled(c, m)) for m in models.methods
+    ]
+    steps += [
+        Step(f"bayes.{b.name}", f"Bayesian pool ({b.name})", lambda c, b=b: _bayes(c, b))
+        for b in spec.bayes
+    ]
+    steps += [
+        Step(f"subgroups.{col}", f"subgroups by {col}", lambda c, col=col: _subgroups(c, col))
+        for col in spec.subgroups.by
+    ]
+    if spec.meta_regression.moderators:
+        steps.append(Step("meta_regression", "meta-regression", _meta_regression))
+    bias = spec.bias
+    for name, title in (
+        ("egger", "Egger's regression test"),
+        ("rank_correlation", "rank correlation test"),
+        ("trim_and_fill", "trim and fill"),
+    ):
+        if bias[name]:
+            steps.append(Step(f"bias.{name}", title, lambda c, n=name: _bias(c, n)))
+    sens = spec.sensitivity
+    if sens.leave_one_out:
+        steps.append(Step("sensitivity.leave_one_out", "leave-one-out", _leave_one_out))
+    if sens.influence:
+        steps.append(Step("sensitivity.influence", "influence diagnostics", _influence))
+    for assumption in ("correlation", "phi"):
+        if sens[assumption]:
+            steps.append(
+                Step(
+                    f"sensitivity.{assumption}",
+                    f"assumed {assumption} varied",
+                    lambda c, a=assumption: _assumption_sensitivity(c, a),
+                )
+            )
+    if sens.methods and len(models.methods) > 1:
+        steps.append(Step("sensitivity.methods", "tau^2 estimators compared", _methods_table))
+    return steps
+
+
+# ---------------------------------------------------------------------- frequentist pooling
+def pooled_row(result: Any, label: str) -> dict[str, Any]:
+    """One row of the pooled-results table for a :class:`~metaatt.PoolResult`."""
+    values = result.to_dict()
+    row = {"model": label, "method": result.method, "test": result.test}
+    row.update({c: values.get(c, np.nan) for c in POOLED_COLUMNS})
+    return row
+
+
+def _pool(ctx: Context, method: str, effects: pd.DataFrame | None = None) -> Any:
+    from ..pooling import pool
+
+    models = ctx.spec.models
+    table = ctx.effects if effects is None else effects
+    return pool(table, method=method, test=models.test, level=models.level)
+
+
+def _pooled(ctx: Context, method: str) -> StepOutput:
+    result = _pool(ctx, method)
+    table = pd.DataFrame([pooled_row(result, method)])
+    numbers = flatten(
+        {k: v for k, v in result.to_dict().items() if k not in ("yi", "vi")},
+        f"pooled.{method}",
+        list(result.labels),
+    )
+    return StepOutput(f"pooled.{method}", f"Pooled estimate ({method})", result, table, numbers)
+
+
+def _assumption_sensitivity(ctx: Context, assumption: str) -> StepOutput:
+    """Re-compute the effect sizes at each assumed value (pre-post ``correlation`` or
+    ``phi``) and re-pool with the primary model."""
+    from ._sources import load_effects
+
+    method = ctx.spec.models.methods[0]
+    values = ctx.spec.sensitivity[assumption]
+    symbol = "r" if assumption == "correlation" else "phi"
+    rows = []
+    results = {}
+    for value in values:
+        effects = load_effects(ctx.spec, **{assumption: value}).effects
+        result = _pool(ctx, method, effects)
+        results[value] = result
+        row = pooled_row(result, method)
+        rows.append({symbol: value, **{k: v for k, v in row.items() if k not in ("model", "test")}})
+    table = pd.DataFrame(rows)
+    key = f"sensitivity.{assumption}"
+    labelled = table.assign(**{symbol: [f"{symbol}={v:g}" for v in table[symbol]]})
+    numbers = flatten_frame(labelled, key, key=symbol)
+    title = "Sensitivity to the assumed " + (
+        "pre-post correlation" if assumption == "correlation" else "phi of marginal counts"
+    )
+    return StepOutput(key, title, results, table, numbers)
+
+
+def _methods_table(ctx: Context) -> StepOutput:
+    rows = [pooled_row(ctx.outputs[f"pooled.{m}"].result, m) for m in ctx.spec.models.methods]
+    table = pd.DataFrame(rows)
+    return StepOutput("sensitivity.methods", "tau^2 estimators compared", None, table, {})
+
+
+# ---------------------------------------------------------------------- Bayesian pooling
+def _prior(spec: Any) -> Any:
+    if spec is None:
+        return None
+    from .. import bayes
+
+    params = {k: v for k, v in spec.items() if k != "distribution"}
+    cls = {
+        "half-normal": "HalfNormal",
+        "half-cauchy": "HalfCauchy",
+        "uniform": "Uniform",
+        "normal": "Normal",
+    }[spec["distribution"]]
+    return getattr(bayes, cls)(**params)
+
+
+def prior_text(spec: Any) -> str:
+    """``half-normal(scale = 0.5)``."""
+    if spec is None:
+        return "default"
+    params = ", ".join(f"{k} = {v:g}" for k, v in spec.items() if k != "distribution")
+    return f"{spec['distribution']}({params})"
+
+
+def _bayes(ctx: Context, section: Section) -> StepOutput:
+    from .. import bayes
+
+    kwargs: dict[str, Any] = {"tau_prior": _prior(section.tau_prior), "method": section.method}
+    if section.mu_prior is not None:
+        kwargs["mu_prior"] = _prior(section.mu_prior)
+    if section.method == "nuts":
+        kwargs["random_seed"] = ctx.spec.seed
+    if section.level != 0.95:
+        kwargs["level"] = section.level
+    effects = ctx.effects
+    result = bayes.pool(effects["yi"].to_numpy(), effects["vi"].to_numpy(), **kwargs)
+    rows = []
+    for parameter in ("mu", "tau", "predictive"):
+        summary = getattr(result, parameter, None)
+        if summary is None:
+            continue
+        values = summary if isinstance(summary, dict) else _fields(summary)
+        rows.append({"prior": section.name, "parameter": parameter, **values})
+    table = pd.DataFrame(rows)
+    for name in ("bf10_effect", "bf10_heterogeneity"):
+        value = getattr(result, name, None)
+        if value is not None:
+            table[name] = float(value)
+    key = f"bayes.{section.name}"
+    numbers = flatten_frame(table.drop(columns="prior"), key, key="parameter")
+    for name in ("bf10_effect", "bf10_heterogeneity"):
+        if name in table.columns:
+            numbers[f"{key}.{name}"] = float(table[name].iloc[0])
+    theta = getattr(result, "theta", None)
+    if isinstance(theta, pd.DataFrame) and len(theta) == len(ctx.labels):
+        theta = theta.assign(study=ctx.labels)
+        numbers.update(flatten_frame(theta, f"{key}.theta", key="study"))
+    return StepOutput(key, f"Bayesian model ({section.name})", result, table, numbers)
+
+
+def _fields(summary: Any) -> dict[str, float]:
+    return {
+        name: float(getattr(summary, name))
+        for name in ("mean", "median", "sd", "ci_low", "ci_high")
+        if hasattr(summary, name)
+    }
+
+
+# ---------------------------------------------------------------------- moderators
+def _check_columns(ctx: Context, columns: tuple[str, ...] | list[str], where: str) -> None:
+    missing = [c for c in columns if c not in ctx.effects.columns]
+    if missing:
+        from ._parse import SpecError
+
+        raise SpecError(
+            ctx.spec.source_name,
+            [
+                f"{where}: the effect-size table has no column {c!r}; columns: "
+                f"{[c for c in ctx.effects.columns if c not in ('yi', 'vi')]}"
+                for c in missing
+            ],
+        )
+
+
+def _subgroups(ctx: Context, column: str) -> StepOutput:
+    from .. import subgroup_analysis
+
+    _check_columns(ctx, [column], "[subgroups] by")
+    effects = ctx.effects
+    if effects[column].isna().any():
+        i = int(np.flatnonzero(effects[column].isna().to_numpy())[0])
+        raise MetaattError(
+            f"[subgroups] by: study {effects['study'].iloc[i]!r} has no value in column {column!r}"
+        )
+    result = subgroup_analysis(
+        effects["yi"].to_numpy(),
+        effects["vi"].to_numpy(),
+        effects[column].astype(str).to_numpy(),
+        method=ctx.spec.models.methods[0],
+        tau2=ctx.spec.subgroups.tau2,
+    )
+    table = result.groups.reset_index()
+    table = table.rename(columns={table.columns[0]: "group"})
+    key = f"subgroups.{column}"
+    numbers = flatten_frame(table, key, key="group")
+    for name in ("q_between", "q_between_df", "q_between_pval"):
+        value = getattr(result, name, None)
+        if value is not None:
+            numbers[f"{key}.{name}"] = float(value)
+    return StepOutput(key, f"Subgroups by {column}", result, table, numbers)
+
+
+def _meta_regression(ctx: Context) -> StepOutput:
+    from .. import meta_regression
+
+    moderators = list(ctx.spec.meta_regression.moderators)
+    _check_columns(ctx, moderators, "[meta_regression] moderators")
+    effects = ctx.effects
+    mods = pd.get_dummies(effects[moderators], drop_first=True, dtype=float)
+    result = meta_regression(
+        effects["yi"].to_numpy(),
+        effects["vi"].to_numpy(),
+        mods,
+        method=ctx.spec.models.methods[0],
+        test=ctx.spec.models.test,
+    )
+    table = _as_frame(result)
+    numbers = flatten(result, "meta_regression")
+    return StepOutput("meta_regression", "Meta-regression", result, table, numbers)
+
+
+# ---------------------------------------------------------------------- bias and sensitivity
+def _bias(ctx: Context, name: str) -> StepOutput:
+    import metaatt
+
+    function = {
+        "egger": "egger_test",
+        "rank_correlation": "rank_correlation_test",
+        "trim_and_fill": "trim_and_fill",
+    }[name]
+    result = getattr(metaatt, function)(ctx.primary)
+    key = f"bias.{name}"
+    numbers = flatten(result, key, ctx.labels)
+    table = pd.DataFrame([{"test": name, **{k.split(".", 2)[-1]: v for k, v in numbers.items()}}])
+    return StepOutput(key, function.replace("_", " "), result, table, numbers)
+
+
+def _leave_one_out(ctx: Context) -> StepOutput:
+    from .. import leave_one_out
+
+    result = leave_one_out(ctx.primary)
+    table = _as_frame(result)
+    if "study" not in table.columns and len(table) == len(ctx.labels):
+        table.insert(0, "study", ctx.labels)
+    key = "sensitivity.leave_one_out"
+    return StepOutput(key, "Leave-one-out", result, table, flatten_frame(table, key, "study"))
+
+
+def _influence(ctx: Context) -> StepOutput:
+    from .. import influence
+
+    result = influence(ctx.primary)
+    table = _as_frame(result)
+    if "study" not in table.columns and len(table) == len(ctx.labels):
+        table.insert(0, "study", ctx.labels)
+    key = "sensitivity.influence"
+    return StepOutput(
+        key, "Influence diagnostics", result, table, flatten_frame(table, key, "study")
+    )
+
+
+def _as_frame(result: Any) -> pd.DataFrame:
+    if isinstance(result, pd.DataFrame):
+        return result.reset_index(
+            drop=not isinstance(result.index, pd.Index) or isinstance(result.index, pd.RangeIndex)
+        )
+    if hasattr(result, "to_frame"):
+        return result.to_frame()
+    raise MetaattError(f"cannot tabulate a {type(result).__name__}")  # pragma: no cover
