@@ -42,26 +42,33 @@ class SpecError(MetaattError):
 
 @dataclass(frozen=True)
 class Section(Mapping[str, Any]):
-    """A validated spec section: read-only mapping with attribute access (``spec.models.test``)."""
+    """A validated spec section: read-only mapping with attribute access (``spec.models.test``).
 
-    name: str
-    values: Mapping[str, Any]
-    given: frozenset[str] = frozenset()
+    ``given()`` is the set of keys the spec wrote (the rest are defaults).
+    """
+
+    _name: str
+    _values: Mapping[str, Any]
+    _given: frozenset[str] = frozenset()
 
     def __getattr__(self, key: str) -> Any:
         try:
-            return self.__dict__["values"][key]
+            return self.__dict__["_values"][key]
         except KeyError:
-            raise AttributeError(f"spec section [{self.name}] has no key {key!r}") from None
+            raise AttributeError(f"spec section [{self._name}] has no key {key!r}") from None
 
     def __getitem__(self, key: str) -> Any:
-        return self.values[key]
+        return self._values[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.values)
+        return iter(self._values)
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self._values)
+
+    def given(self) -> frozenset[str]:
+        """Keys written in the spec (not filled in from defaults)."""
+        return self._given
 
 
 @dataclass(frozen=True)
@@ -114,12 +121,12 @@ class AnalysisSpec:
         """The resolved spec (defaults filled in) as plain values."""
         out: dict[str, Any] = {}
         for name, section in self.sections.items():
-            values = {k: _plain(v) for k, v in section.values.items()}
+            values = {k: _plain(v) for k, v in section.items()}
             if name == "":
                 out.update(values)
             else:
                 out[name] = values
-        out["bayes"] = [{k: _plain(v) for k, v in b.values.items()} for b in self.bayes]
+        out["bayes"] = [{k: _plain(v) for k, v in b.items()} for b in self.bayes]
         return out
 
 
@@ -196,11 +203,9 @@ def _build(document: dict[str, Any], path: Path | None, root: Path, text: str) -
             for i, table in enumerate(tables):
                 label = f"{name}[{i + 1}]" if len(tables) > 1 else name
                 section = _section(name, table, root, problems, label=label)
-                if section.values["name"] is None:
-                    values = dict(
-                        section.values, name=f"bayes{i + 1}" if len(tables) > 1 else "bayes"
-                    )
-                    section = Section(name, MappingProxyType(values), section.given)
+                if section["name"] is None:
+                    values = dict(section, name=f"bayes{i + 1}" if len(tables) > 1 else "bayes")
+                    section = Section(name, MappingProxyType(values), section.given())
                 bayes.append(section)
             continue
         if not isinstance(raw, dict):
@@ -223,6 +228,8 @@ def _section(
     where = f"[{label or name}]" if name else "top level"
     values: dict[str, Any] = {}
     for key, value in raw.items():
+        if value is None:  # from_dict: None means "not set" (TOML has no null)
+            continue
         if key not in schema:
             problems.append(_unknown(key, list(schema), "key", where))
             continue
@@ -232,7 +239,9 @@ def _section(
         if key not in values:
             default = spec.default
             values[key] = tuple(default) if isinstance(default, list) else default
-    return Section(name, MappingProxyType(values), frozenset(raw))
+    return Section(
+        name, MappingProxyType(values), frozenset(k for k, v in raw.items() if v is not None)
+    )
 
 
 def _unknown(key: str, known: list[str], what: str, where: str) -> str:
@@ -444,7 +453,11 @@ def _cross_checks(sections: dict[str, Section], bayes: list[Section], problems: 
         )
     if data.sheet is None:
         sheet_only = ("metric", "outcomes", "phi", "categorical", "zero_cells")
-        for key in sorted(effect.given & set(sheet_only)):
+        defaults = SCHEMA["effect_size"]
+        for key in sorted(effect.given() & set(sheet_only)):
+            default = defaults[key].default
+            if effect[key] == (tuple(default) if isinstance(default, list) else default):
+                continue
             problems.append(
                 f"[effect_size] {key}: applies to extraction sheets only ([data] sheet)"
             )

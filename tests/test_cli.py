@@ -1,0 +1,140 @@
+"""The metaatt command: exit codes, messages, and no traceback for a user error."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from metaatt import datasets
+from metaatt.cli import EXIT_DRIFT, EXIT_OK, EXIT_USAGE, main
+
+SPEC = """
+title = "Teacher expectancy"
+[data]
+table = "teacher.csv"
+[plots]
+forest = false
+funnel = false
+"""
+
+
+@pytest.fixture
+def spec_path(tmp_path):
+    datasets.load_raudenbush1985().to_csv(tmp_path / "teacher.csv", index=False)
+    path = tmp_path / "analysis.toml"
+    path.write_text(SPEC, encoding="utf-8")
+    return path
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    return code, out, err
+
+
+def test_run_writes_outputs_and_summarises(spec_path, tmp_path, capsys):
+    code, out, err = run(capsys, "run", spec_path, "--output", tmp_path / "out")
+    assert code == EXIT_OK
+    assert "Teacher expectancy: REML estimate 0.0837 [-0.0175, 0.1849], k = 19" in out
+    assert "wrote" in out and err == ""
+    document = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert document["title"] == "Teacher expectancy"
+    code, out, _ = run(capsys, "run", spec_path, "-o", tmp_path / "out", "--quiet")
+    assert code == EXIT_OK and out == ""
+
+
+def test_lock_and_check(spec_path, capsys):
+    code, out, _ = run(capsys, "lock", spec_path)
+    assert code == EXIT_OK and "locked" in out and "analysis.lock.json" in out
+    code, out, _ = run(capsys, "check", spec_path)
+    assert code == EXIT_OK and out.startswith("OK: ")
+    frame = datasets.load_raudenbush1985()
+    frame.loc[3, "vi"] = 0.5
+    frame.to_csv(spec_path.with_name("teacher.csv"), index=False)
+    code, out, err = run(capsys, "check", spec_path)
+    assert code == EXIT_DRIFT
+    assert (
+        "FAILED" in err and "effects[Pellegrini & Hicks 1972 #1].vi: locked 0.1391, now 0.5" in err
+    )
+    assert "pooled.REML.estimate" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "missing.toml", "-o", "x"], "does not exist"),
+        (["check", "missing.toml"], "does not exist"),
+        (["lock", "missing.toml"], "does not exist"),
+    ],
+)
+def test_missing_files_are_user_errors(argv, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, *argv)
+    assert code == EXIT_USAGE and message in err
+
+
+def test_bad_spec_lists_every_problem(spec_path, tmp_path, capsys):
+    spec_path.write_text(SPEC + "[models]\nmethds = ['REML']\ntest = 3\n")
+    code, _, err = run(capsys, "run", spec_path, "-o", tmp_path / "out")
+    assert code == EXIT_USAGE
+    assert "2 problems in the analysis spec" in err
+    assert "did you mean 'methods'?" in err and "[models] test: expected a string" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_unwritable_output_is_a_user_error(spec_path, tmp_path, capsys):
+    code, _, err = run(capsys, "run", spec_path, "-o", tmp_path / "teacher.csv" / "out")
+    assert code == EXIT_USAGE and "is a file, not a folder" in err
+    foreign = tmp_path / "thesis"
+    foreign.mkdir()
+    (foreign / "chapter1.docx").write_text("x")
+    code, _, err = run(capsys, "run", spec_path, "-o", foreign)
+    assert code == EXIT_USAGE and "not an earlier metaatt output" in err
+    code, _, err = run(capsys, "run", spec_path, "-o", tmp_path)
+    assert code == EXIT_USAGE and "contains the input file" in err
+
+
+def test_check_without_lock(spec_path, capsys):
+    code, _, err = run(capsys, "check", spec_path)
+    assert code == EXIT_USAGE and "run `metaatt lock`" in err
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as excinfo:
+        main([])
+    assert excinfo.value.code == EXIT_USAGE
+    with pytest.raises(SystemExit) as excinfo:
+        main(["run", "spec.toml"])  # --output is required
+    assert excinfo.value.code == EXIT_USAGE
+    assert "--output" in capsys.readouterr().err
+
+
+def test_datasets_and_spec_help(capsys):
+    code, out, _ = run(capsys, "datasets", "--sources")
+    assert code == EXIT_OK and "raudenbush1985" in out and "Colditz" in out
+    code, out, _ = run(capsys, "spec-help")
+    assert code == EXIT_OK and "[models]" in out and "[[bayes]]" in out and "methods" in out
+
+
+def test_python_dash_m_entry_point(spec_path, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "metaatt", "run", str(spec_path), "-o", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == EXIT_OK, done.stderr
+    assert (tmp_path / "o" / "appendix.html").exists()
+    done = subprocess.run(
+        [sys.executable, "-m", "metaatt", "check", str(tmp_path / "nope.toml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == EXIT_USAGE and "Traceback" not in done.stderr
+    done = subprocess.run(
+        [sys.executable, "-m", "metaatt", "--version"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == EXIT_OK and done.stdout.startswith("metaatt ")

@@ -1,0 +1,102 @@
+"""Report writers: Markdown, LaTeX and CSV tables, pooled tables, the methods paragraph."""
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import metaatt
+from metaatt import datasets, report
+from metaatt import spec as ms
+
+
+@pytest.fixture
+def result():
+    dat = datasets.load_raudenbush1985()
+    return metaatt.pool(dat.yi, dat.vi, method="REML", data=dat, labels="author")
+
+
+def test_markdown_table(result):
+    text = report.to_markdown(report.pooled_table(result), digits=3, title="Teacher | IQ")
+    lines = text.splitlines()
+    assert lines[0] == r"**Teacher \| IQ**"
+    assert lines[2].startswith("| model | method | test | k | estimate |")
+    assert lines[3].startswith("|:---|:---|:---|---:|---:|")
+    assert "| REML | REML | z | 19 | 0.084 |" in lines[4]
+
+
+def test_markdown_accepts_results_and_marks_synthetic(result):
+    text = report.to_markdown(result, synthetic=True)
+    assert text.startswith("**SYNTHETIC DATA")
+    assert "Rosenthal et al." in text
+
+
+def test_latex_escapes_and_uses_booktabs():
+    frame = pd.DataFrame({"study": ["A & B_1 50%"], "yi": [0.123456], "n": [10]})
+    text = report.to_latex(frame, digits=2, caption="Effects #1")
+    assert r"\caption{Effects \#1}" in text
+    assert r"A \& B\_1 50\%" in text
+    assert r"\begin{tabular}{lrr}" in text and r"\toprule" in text and r"\bottomrule" in text
+    assert "0.12 & 10" in text
+
+
+def test_cells_format_missing_infinite_and_tiny_values():
+    frame = pd.DataFrame({"x": [np.nan, np.inf, 1e-9, 2.0]})
+    text = report.to_markdown(frame, digits=4)
+    assert "| NA |" in text and "| inf |" in text and "| 1.000e-09 |" in text
+    assert "| 2.0000 |" in text
+
+
+def test_csv_keeps_full_precision_and_labels_synthetic(result):
+    frame = report.pooled_table(result)
+    back = pd.read_csv(io.StringIO(report.to_csv(frame)))
+    assert back.estimate.iloc[0] == result.estimate
+    synthetic = pd.read_csv(io.StringIO(report.to_csv(frame, synthetic=True)))
+    assert list(synthetic.columns[:2]) == ["data_status", "model"]
+    assert set(synthetic.data_status) == {"SYNTHETIC"}
+
+
+def test_write_table(tmp_path, result):
+    paths = report.write_table(result, tmp_path, "studies", ("csv", "md", "tex"))
+    assert [p.name for p in paths] == ["studies.csv", "studies.md", "studies.tex"]
+    with pytest.raises(metaatt.MetaattError, match="unknown table format 'xls'"):
+        report.write_table(result, tmp_path, "studies", ("xls",))
+    with pytest.raises(metaatt.MetaattError, match="expected a DataFrame or a result"):
+        report.to_markdown([1, 2])
+
+
+def test_pooled_table_labels(result):
+    dl = metaatt.pool(result.yi, result.vi, method="DL")
+    table = report.pooled_table(result, dl, labels=["main", "sensitivity"])
+    assert list(table.model) == ["main", "sensitivity"]
+    assert table.tau2.iloc[1] == dl.tau2
+    with pytest.raises(metaatt.MetaattError, match="2 labels for 1 results"):
+        report.pooled_table(result, labels=["a", "b"])
+
+
+def test_methods_paragraph_states_the_choices():
+    spec = ms.from_dict(
+        {
+            "data": {"dataset": "raudenbush1985"},
+            "models": {"methods": ["REML", "DL"], "test": "hksj", "level": 0.9},
+            "sensitivity": {"leave_one_out": False},
+            "plots": {"forest": False, "funnel": False},
+        }
+    )
+    text = report.methods_paragraph(ms.run(spec))
+    assert "random-effects model" in text and "restricted maximum likelihood" in text
+    assert "Hartung-Knapp-Sidik-Jonkman" in text and "90% intervals" in text
+    assert "refitted with the DerSimonian-Laird estimator" in text
+    assert "19 effect sizes" in text and "Raudenbush" in text
+    assert "metaatt 0.1.0" in text and "SYNTHETIC" not in text
+
+
+def test_environment_lists_versions():
+    env = report.environment()
+    assert env["metaatt"] == metaatt.__version__
+    assert env["numpy"] == np.__version__
+    from metaatt.report._environment import PACKAGES
+
+    assert set(PACKAGES) <= set(env)
+    assert all(env[name] for name in PACKAGES)

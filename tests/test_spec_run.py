@@ -1,0 +1,203 @@
+"""Running specs end to end on real data (Raudenbush 1985) and writing outputs atomically."""
+
+import json
+import math
+
+import pytest
+
+import metaatt
+from metaatt import datasets
+from metaatt import spec as ms
+from metaatt.spec._outputs import MARKER
+
+SPEC = """
+title = "Teacher expectancy and IQ"
+[data]
+table = "teacher.csv"
+[models]
+methods = ["REML", "DL", "EE"]
+test = "hksj"
+[sensitivity]
+methods = true
+[plots]
+forest = false
+funnel = false
+"""
+
+
+@pytest.fixture
+def spec_path(tmp_path):
+    datasets.load_raudenbush1985().to_csv(tmp_path / "teacher.csv", index=False)
+    path = tmp_path / "analysis.toml"
+    path.write_text(SPEC, encoding="utf-8")
+    return path
+
+
+def test_run_reproduces_pool_exactly(spec_path):
+    results = ms.run(spec_path)
+    dat = datasets.load_raudenbush1985()
+    direct = metaatt.pool(dat.yi, dat.vi, method="REML", test="hksj")
+    assert results.primary.estimate == direct.estimate
+    assert results.primary.se == direct.se
+    assert results.primary.tau2 == direct.tau2
+    # Raudenbush (2009) Table 16.3, REML with knha: se 0.0616, CI [-0.0457, 0.2131]
+    assert results.primary.se == pytest.approx(0.0616, abs=5e-5)
+    assert results.primary.ci_low == pytest.approx(-0.0457, abs=5e-5)
+    assert set(results.pooled) == {"REML", "DL", "EE"}
+    assert results.pooled["DL"].estimate == pytest.approx(0.0893, abs=5e-5)
+    assert results["sensitivity.methods"] is None
+    assert results.synthetic is False
+    assert not results.warnings
+
+
+def test_results_name_every_number(spec_path):
+    results = ms.run(spec_path)
+    numbers = results.numbers
+    assert numbers["pooled.REML.estimate"] == results.primary.estimate
+    assert numbers["pooled.DL.tau2"] == results.pooled["DL"].tau2
+    assert numbers["effects[Rosenthal et al. 1974].yi"] == 0.03
+    assert numbers["pooled.REML.weights[Rosenthal et al. 1974]"] > 0
+    assert all(isinstance(v, float) for v in numbers.values())
+    with pytest.raises(TypeError):
+        numbers["pooled.REML.estimate"] = 0.0
+    with pytest.raises(KeyError, match=r"no step 'bayes\.x'"):
+        results["bayes.x"]
+
+
+def test_tables_and_summary(spec_path):
+    results = ms.run(spec_path)
+    tables = results.tables()
+    assert list(tables) == ["effects", "sensitivity_methods", "pooled"]
+    assert list(tables["pooled"].method) == ["REML", "DL", "EE"]
+    assert tables["effects"].study.iloc[0] == "Rosenthal et al. 1974"
+    text = results.summary()
+    assert "Random-Effects Model (k = 19; tau^2 estimator: REML)" in text
+    assert "SYNTHETIC" not in text
+    assert "<table" in results._repr_html_()
+    assert "k=19" in repr(results)
+
+
+def test_write_outputs(spec_path, tmp_path):
+    out = tmp_path / "results"
+    ms.run(spec_path, output=out)
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert MARKER in files and "results.json" in files
+    for name in ("effects", "pooled", "sensitivity_methods"):
+        for fmt in ("csv", "md", "tex"):
+            assert f"tables/{name}.{fmt}" in files
+    assert "appendix.html" in files and "appendix.md" in files
+    assert "inputs/analysis.toml" in files and "inputs/teacher.csv" in files
+    document = json.loads((out / "results.json").read_text())
+    assert document["numbers"]["pooled.REML.estimate"] == pytest.approx(0.0837, abs=5e-5)
+    assert document["synthetic"] is False
+    assert document["inputs"]["table"]["sha256"]
+    assert document["environment"]["numpy"]
+    assert document["tables"]["pooled"][0]["method"] == "REML"
+    appendix = (out / "appendix.md").read_text()
+    assert "## Methods" in appendix and "restricted maximum likelihood" in appendix
+    assert "metaatt check analysis.toml" in appendix
+    html = (out / "appendix.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and "Hartung-Knapp" in html
+    # no temporary folders are left next to the output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["analysis.toml", "results", "teacher.csv"]
+
+
+def test_non_finite_numbers_are_encoded_in_json(tmp_path):
+    spec = ms.from_dict(
+        {"data": {"dataset": "raudenbush1985"}, "plots": {"forest": False, "funnel": False}}
+    )
+    results = ms.run(spec)
+    assert math.isinf(results.numbers["pooled.REML.df"])  # z test: infinite df
+    text = json.dumps(results.to_dict(), allow_nan=False)  # strict JSON, no bare Infinity
+    assert json.loads(text)["numbers"]["pooled.REML.df"] == "Infinity"
+
+
+def test_rerun_replaces_an_earlier_output(spec_path, tmp_path):
+    out = tmp_path / "results"
+    ms.run(spec_path, output=out)
+    (out / "stale.txt").write_text("from an earlier run")
+    ms.run(spec_path, output=out)
+    assert not (out / "stale.txt").exists()
+    assert (out / "results.json").exists()
+
+
+def test_refuses_a_folder_with_foreign_files(spec_path, tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.docx").write_text("precious")
+    with pytest.raises(metaatt.MetaattError, match="is not an earlier metaatt output"):
+        ms.run(spec_path, output=out)
+    assert (out / "thesis.docx").read_text() == "precious"
+
+
+def test_refuses_to_write_over_inputs(spec_path, tmp_path):
+    with pytest.raises(metaatt.MetaattError, match="contains the input file"):
+        ms.run(spec_path, output=tmp_path)
+    with pytest.raises(metaatt.MetaattError, match="is a file, not a folder"):
+        ms.run(spec_path, output=tmp_path / "teacher.csv")
+    with pytest.raises(metaatt.MetaattError, match="is a file, not a folder"):
+        ms.run(spec_path, output=tmp_path / "teacher.csv" / "sub")
+    assert (tmp_path / "teacher.csv").read_text().startswith("study,")
+
+
+def test_an_empty_folder_is_used(spec_path, tmp_path):
+    out = tmp_path / "empty"
+    out.mkdir()
+    ms.run(spec_path, output=out)
+    assert (out / "results.json").exists()
+
+
+def test_failure_while_writing_leaves_no_partial_output(spec_path, tmp_path, monkeypatch):
+    out = tmp_path / "results"
+    ms.run(spec_path, output=out)
+    before = (out / "results.json").read_text()
+
+    def broken(*args, **kwargs):
+        raise metaatt.MetaattError("[plots]: simulated failure")
+
+    monkeypatch.setattr("metaatt.report.make_figures", broken)
+    with pytest.raises(metaatt.MetaattError, match="simulated failure"):
+        ms.run(spec_path, output=out)
+    assert (out / "results.json").read_text() == before  # the earlier output is intact
+    new = tmp_path / "fresh"
+    with pytest.raises(metaatt.MetaattError, match="simulated failure"):
+        ms.run(spec_path, output=new)
+    assert not new.exists()
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name or ".old-" in p.name]
+
+
+def test_synthetic_flag_reaches_every_output(spec_path, tmp_path):
+    text = spec_path.read_text().replace(
+        'table = "teacher.csv"', 'table = "teacher.csv"\nsynthetic = true'
+    )
+    spec_path.write_text(text)
+    out = tmp_path / "results"
+    results = ms.run(spec_path, output=out)
+    assert results.synthetic and results.summary().startswith("*** SYNTHETIC DATA")
+    assert json.loads((out / "results.json").read_text())["data_notice"].startswith("SYNTHETIC")
+    for path in (out / "tables").iterdir():
+        assert "SYNTHETIC" in path.read_text(), path.name
+    assert "SYNTHETIC" in (out / "appendix.md").read_text()
+    assert "SYNTHETIC" in (out / "appendix.html").read_text()
+    assert json.loads((out / MARKER).read_text())["synthetic"] is True
+
+
+def test_missing_columns_are_named(tmp_path):
+    frame = datasets.load_raudenbush1985().rename(columns={"vi": "var"})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    path = tmp_path / "a.toml"
+    path.write_text('[data]\ntable = "t.csv"\nlabel = "who"\n[subgroups]\nby = "tester"\n')
+    with pytest.raises(ms.SpecError) as excinfo:
+        ms.run(path)
+    text = "\n".join(excinfo.value.problems)
+    assert "[data] label: no column 'who'" in text
+    assert "[effect_size] vi: the data have no column 'vi'" in text
+
+
+def test_bundled_dataset_source(tmp_path):
+    path = tmp_path / "a.toml"
+    path.write_text('[data]\ndataset = "hackshaw1998"\n[plots]\nforest = false\nfunnel = false\n')
+    results = ms.run(path)
+    assert results.primary.k == 37
+    assert "Hackshaw" in results.data_description
+    assert list(results.effects.study[:2]) == ["Garfinkel 1981", "Hirayama 1984"]
