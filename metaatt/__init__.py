@@ -48,6 +48,9 @@ _LAZY_ATTRIBUTES: dict[str, str] = {
     "cumulative": "metaatt.diagnostics",
     "mantel_haenszel": "metaatt.twobytwo",
     "peto": "metaatt.twobytwo",
+    "provenance_table": "metaatt.provenance",
+    "with_provenance": "metaatt.provenance",
+    "assumption_sensitivity": "metaatt.assumptions",
 }
 # lazily imported submodules
 _LAZY_SUBMODULES = frozenset(

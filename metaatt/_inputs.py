@@ -78,6 +78,7 @@ def read_effects(
     labels: Any = None,
     missing: str = "raise",
     extra: dict[str, Any] | None = None,
+    allow_mixed_metrics: bool = False,
 ) -> tuple[EffectInputs, dict[str, np.ndarray]]:
     """Validate effect sizes and return them with any ``extra`` per-study arrays aligned.
 
@@ -96,6 +97,10 @@ def read_effects(
     extra
         Further per-study inputs (e.g. moderators, weights) validated for length and
         subset to the included rows; returned in the second element.
+    allow_mixed_metrics
+        A table with a ``metric`` column whose included rows carry different metrics (e.g.
+        change-score ``d_z`` and raw-score ``d_raw_change``) raises a ``MetaattError``
+        unless this is ``True`` (see :mod:`metaatt.extract.metrics`).
     """
     check_choice(missing, "missing", ("raise", "exclude"))
     if isinstance(yi, pd.DataFrame):
@@ -165,6 +170,10 @@ def read_effects(
     if not included.any():
         detail = "; ".join(f"{label_list[i]}: {r}" for i, r in reasons.items())
         raise MetaattError(f"yi: no study can be analysed ({detail})")
+    # attachment layer: refuse to pool effect sizes on different metrics (metaatt.extract.metrics)
+    from .extract.metrics import check_metric_mix
+
+    check_metric_mix(data, included, label_list, allow_mixed_metrics=allow_mixed_metrics)
 
     excluded = pd.DataFrame(
         {

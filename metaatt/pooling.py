@@ -48,6 +48,7 @@ def pool(
     labels: Any = None,
     weights: Any = None,
     missing: str = "raise",
+    allow_mixed_metrics: bool = False,
 ) -> PoolResult:
     """Pool effect sizes with the common-effect or a random-effects model.
 
@@ -77,6 +78,10 @@ def pool(
     missing
         ``"raise"`` (default) or ``"exclude"`` rows with missing values; rows of an
         ``escalc`` table that carry a ``reason`` are always excluded with that reason.
+    allow_mixed_metrics
+        Effect-size tables with a ``metric`` column (``metaatt.attachment.effect_sizes``,
+        ``metaatt.extract``) must not mix metrics, e.g. change-score ``d_z`` with raw-score
+        ``d_raw_change``: a ``MetaattError`` says so unless this is ``True``.
 
     Returns
     -------
@@ -121,7 +126,14 @@ def pool(
     test = normalize_test(test)
     level = check_level(level)
     inputs, extras = read_effects(
-        yi, vi, sei=sei, data=data, labels=labels, missing=missing, extra={"weights": weights}
+        yi,
+        vi,
+        sei=sei,
+        data=data,
+        labels=labels,
+        missing=missing,
+        extra={"weights": weights},
+        allow_mixed_metrics=allow_mixed_metrics,
     )
     user_weights = extras.get("weights")
     if method == "GENQ":
