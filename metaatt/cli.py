@@ -80,13 +80,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .spec._sheet import validate_sheet_file
 
-    problems, rows = validate_sheet_file(Path(args.sheet))
-    if problems:
-        print(f"{args.sheet}: {len(problems)} problem(s) in {rows} rows:", file=sys.stderr)
-        for problem in problems:
-            print(f"  {problem}", file=sys.stderr)
+    report = validate_sheet_file(Path(args.sheet))
+    text = report.summary()
+    if not report.ok:
+        print(text, file=sys.stderr)
         return EXIT_DRIFT
-    _say(args, f"{args.sheet}: {rows} rows, no problems found")
+    _say(args, text if report.problems else text + "; no problems found")
     return EXIT_OK
 
 

@@ -100,3 +100,32 @@ def test_environment_lists_versions():
 
     assert set(PACKAGES) <= set(env)
     assert all(env[name] for name in PACKAGES)
+
+
+def test_figures_are_drawn_in_every_format_and_say_synthetic(tmp_path):
+    spec = ms.from_dict(
+        {
+            "data": {"dataset": "raudenbush1985", "synthetic": True},
+            "plots": {"formats": ["png", "svg", "pdf"], "dpi": 50},
+        }
+    )
+    results = ms.run(spec)
+    figures = report.make_figures(results, tmp_path)
+    assert [f.name for f in figures] == ["forest", "funnel"]
+    for figure in figures:
+        assert set(figure.paths) == {"png", "svg", "pdf"}
+        assert figure.paths["png"].read_bytes()[:4] == b"\x89PNG"
+        assert figure.paths["pdf"].read_bytes()[:4] == b"%PDF"
+        assert "SYNTHETIC" in figure.paths["svg"].read_text() or "SYNTHETIC" in figure.title
+    svg = (tmp_path / "forest.svg").read_text()
+    again = report.make_figures(results, tmp_path / "again")
+    assert (tmp_path / "again" / "forest.svg").read_text() == svg  # byte-stable reruns
+    assert again[0].title == figures[0].title
+
+
+def test_no_figures_requested_draws_nothing(tmp_path):
+    spec = ms.from_dict(
+        {"data": {"dataset": "raudenbush1985"}, "plots": {"forest": False, "funnel": False}}
+    )
+    assert report.make_figures(ms.run(spec), tmp_path / "f") == []
+    assert not (tmp_path / "f").exists()

@@ -25,30 +25,33 @@ class FigureFile:
 
 
 def save_figure(figure: Any, folder: Path, name: str, formats: tuple[str, ...], dpi: int) -> dict:
-    """Save a matplotlib figure as ``<folder>/<name>.<fmt>`` for each format, then close it."""
+    """Save a matplotlib figure as ``<folder>/<name>.<fmt>`` for each format, then close it.
+
+    Uses :func:`metaatt.plot.savefig` (fonts embedded); creation dates are left out of the
+    metadata so that reruns give identical SVG and PDF files.
+    """
     import matplotlib.pyplot as plt
 
+    from ..plot import savefig
+
+    metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
     paths = {}
     try:
-        for fmt in formats:
-            path = folder / f"{name}.{fmt}"
-            # fixed metadata keep SVG/PDF byte-stable between runs
-            metadata = {
-                "png": {"Software": None},
-                "svg": {"Date": None},
-                "pdf": {"CreationDate": None},
-            }
-            figure.savefig(
-                path, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata.get(fmt)
-            )
-            paths[fmt] = path
+        with plt.rc_context({"svg.hashsalt": "metaatt"}):  # stable SVG element ids
+            for fmt in formats:
+                path = folder / f"{name}.{fmt}"
+                savefig(figure, path, format=fmt, dpi=dpi, metadata=metadata.get(fmt))
+                paths[fmt] = path
     finally:
         plt.close(figure)
     return paths
 
 
-def _title(results: Any, text: str) -> str:
-    return f"SYNTHETIC DATA - {text}" if results.synthetic else text
+def _title(results: Any, result: Any, text: str) -> str:
+    """The figure title; SYNTHETIC is added here unless the plot adds it (synthetic result)."""
+    if results.synthetic and not getattr(result, "synthetic", False):
+        return f"SYNTHETIC DATA - {text}"
+    return text
 
 
 def make_figures(results: Any, folder: Path) -> list[FigureFile]:
@@ -82,7 +85,7 @@ def make_figures(results: Any, folder: Path) -> list[FigureFile]:
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for name, text, kind, result in wanted:
-        title = _title(results, f"{results.title}: {text}")
+        title = _title(results, result, f"{results.title}: {text}")
         figure = getattr(plot, kind)(result, title=title)
         out.append(FigureFile(name, title, save_figure(figure, folder, name, formats, plots.dpi)))
     return out

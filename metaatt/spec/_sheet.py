@@ -28,24 +28,15 @@ def _attachment():
     return attachment
 
 
-def _problems(report) -> list[str]:
-    """The validator's problems as lines ``row 3 (line 4, study 'X'), column 'n': ...``."""
-    if hasattr(report, "problems"):
-        return [str(p) for p in report.problems]
-    frame = report.to_frame()
-    return [str(row.get("message", row)) for row in frame.to_dict(orient="records")]
-
-
-def validate_sheet_file(path: Path) -> tuple[list[str], int]:
-    """Every problem of the sheet at ``path`` (empty when it is valid) and its row count."""
+def validate_sheet_file(path: Path):
+    """The validator's report (:class:`metaatt.attachment.SheetReport`) for the sheet at
+    ``path``: every problem with its row, line, study, column and severity."""
     attachment = _attachment()
     if not path.exists():
         raise MetaattError(f"sheet: the file {str(path)!r} does not exist")
     if path.is_dir():
         raise MetaattError(f"sheet: {str(path)!r} is a folder; expected a CSV file")
-    sheet = attachment.read_sheet(path)
-    report = attachment.validate_sheet(sheet)
-    return _problems(report), len(sheet)
+    return attachment.validate_sheet(attachment.read_sheet(path))
 
 
 def sheet_effects(
@@ -58,11 +49,13 @@ def sheet_effects(
     path = Path(spec.data.sheet)
     sheet = attachment.read_sheet(path)
     report = attachment.validate_sheet(sheet)
-    problems = _problems(report)
-    if problems:
+    if not report.ok:
+        errors = [str(p) for p in report.errors]
         raise MetaattError(
-            f"[data] sheet: {path.name} has {len(problems)} problem(s); run `metaatt validate "
-            f"{path}` for the full list. First: " + "; ".join(problems[:5])
+            f"[data] sheet: {path.name} has {len(errors)} invalid cell(s); run `metaatt "
+            f"validate {path}` for the full list:\n  "
+            + "\n  ".join(errors[:10])
+            + ("\n  ..." if len(errors) > 10 else "")
         )
     r = effect.correlation if correlation is None else correlation
     assumed_phi = effect.phi if phi is None else phi
