@@ -138,3 +138,59 @@ def test_python_dash_m_entry_point(spec_path, tmp_path):
         [sys.executable, "-m", "metaatt", "--version"], capture_output=True, text=True, check=False
     )
     assert done.returncode == EXIT_OK and done.stdout.startswith("metaatt ")
+
+
+SHEET = "data/attachment/SYNTHETIC_demo_sheet.csv"
+
+
+def test_validate_the_demo_sheet(capsys):
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    code, out, _ = run(capsys, "validate", root / SHEET)
+    assert code == EXIT_OK
+    assert "16 rows, 0 errors" in out and "no problems found" in out
+
+
+def test_validate_reports_every_bad_cell(tmp_path, capsys):
+    from pathlib import Path
+
+    import pandas as pd
+
+    root = Path(__file__).resolve().parents[1]
+    sheet = pd.read_csv(root / SHEET, dtype=str, keep_default_na=False)
+    sheet.loc[5, "sd_pre"] = "-1.2"  # row 6: negative SD
+    sheet.loc[3, "pct_secure_post"] = "120"  # row 4: impossible percentage
+    sheet.loc[0, "format"] = "paired_tabel"  # row 1: unknown format
+    sheet.loc[8, "n"] = "many"  # row 9: not a number
+    path = tmp_path / "bad.csv"
+    sheet.to_csv(path, index=False)
+    before = path.read_bytes()
+    code, _, err = run(capsys, "validate", path)
+    assert code == EXIT_DRIFT
+    assert "row 6 (line 7, study 'Synthetic 06'), column 'sd_pre'" in err
+    assert "row 4 (line 5, study 'Synthetic 04'), column 'pct_secure_post'" in err
+    assert "row 1 (line 2, study 'Synthetic 01'), column 'format'" in err
+    assert "row 9 (line 10, study 'Synthetic 09'), column 'n'" in err
+    assert path.read_bytes() == before  # the user's file is never written
+    code, _, err = run(capsys, "validate", tmp_path / "none.csv")
+    assert code == EXIT_USAGE and "does not exist" in err
+    code, _, err = run(capsys, "validate", tmp_path)
+    assert code == EXIT_USAGE and "is a folder" in err
+
+
+def test_run_refuses_a_sheet_with_bad_cells(tmp_path, capsys):
+    from pathlib import Path
+
+    import pandas as pd
+
+    root = Path(__file__).resolve().parents[1]
+    sheet = pd.read_csv(root / SHEET, dtype=str, keep_default_na=False)
+    sheet.loc[6, "sd_pre"] = "0"
+    sheet.to_csv(tmp_path / "sheet.csv", index=False)
+    (tmp_path / "a.toml").write_text('[data]\nsheet = "sheet.csv"\n[effect_size]\nmetric = "d_z"\n')
+    code, _, err = run(capsys, "run", tmp_path / "a.toml", "-o", tmp_path / "out")
+    assert code == EXIT_USAGE
+    assert "sheet.csv has 2 invalid cell(s); run `metaatt validate" in err
+    assert "row 7 (line 8, study 'Synthetic 07'), column 'sd_pre'" in err
+    assert not (tmp_path / "out").exists()
