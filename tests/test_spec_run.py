@@ -67,7 +67,7 @@ def test_results_name_every_number(spec_path):
 def test_tables_and_summary(spec_path):
     results = ms.run(spec_path)
     tables = results.tables()
-    assert list(tables) == ["effects", "sensitivity_methods", "pooled"]
+    assert list(tables) == ["effects", "pooled", "sensitivity_methods"]
     assert list(tables["pooled"].method) == ["REML", "DL", "EE"]
     assert tables["effects"].study.iloc[0] == "Rosenthal et al. 1974"
     text = results.summary()

@@ -58,7 +58,7 @@ def _analysis_tables(results: Any) -> list[tuple[str, pd.DataFrame]]:
     return [
         (name, frame)
         for name, frame in results.tables().items()
-        if name not in ("extraction", "effects")
+        if name not in ("extraction", "effects", "provenance")
     ]
 
 
@@ -89,14 +89,15 @@ def appendix_markdown(results: Any, figures: list[FigureFile], *, relative_to: P
         methods_paragraph(results),
         "",
     ]
+    tables = results.tables()
     if results.extraction is not None:
-        lines += ["## Extraction table (with provenance)", ""]
+        lines += ["## Extraction table (every sheet row, with provenance)", ""]
         lines.append(to_markdown(results.extraction, digits=digits, synthetic=synthetic))
-    lines += [
-        "## Effect sizes",
-        "",
-        to_markdown(results.effects, digits=digits, synthetic=synthetic),
-    ]
+        lines += ["## Pooled studies: weights and the printed numbers behind them", ""]
+        lines.append(to_markdown(tables["provenance"], digits=digits, synthetic=synthetic))
+    else:
+        lines += ["## Effect sizes", ""]
+        lines.append(to_markdown(results.effects, digits=digits, synthetic=synthetic))
     lines += ["## Primary model", "", "```", results.primary.summary(), "```", ""]
     for figure in figures:
         link = (
@@ -183,8 +184,13 @@ def appendix_html(results: Any, figures: list[FigureFile]) -> str:
         parts.append(f"<div class='scroll'>{html_table(frame, digits=digits)}</div>")
 
     if results.extraction is not None:
-        table(results.extraction, "Extraction table (with provenance)")
-    table(results.effects, "Effect sizes")
+        table(results.extraction, "Extraction table (every sheet row, with provenance)")
+        table(
+            results.tables()["provenance"],
+            "Pooled studies: weights and the printed numbers behind them",
+        )
+    else:
+        table(results.effects, "Effect sizes")
     parts += ["<h2>Primary model</h2>", f"<pre>{esc(results.primary.summary())}</pre>"]
     if figures:
         parts.append("<h2>Figures</h2>")

@@ -82,12 +82,17 @@ class AnalysisResults:
         return self.outputs[key].result
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Tidy tables by name: effects, pooled, bayes, subgroups_<col>, sensitivity, ..."""
+        """Tidy tables by name: extraction and provenance (sheets), effects, pooled, bayes,
+        subgroups_<column>, meta_regression, bias, sensitivity_<analysis>."""
         tables: dict[str, pd.DataFrame] = {}
         if self.extraction is not None:
+            from ..provenance import provenance_table
+
             tables["extraction"] = self.extraction
+            tables["provenance"] = provenance_table(self.primary)
         tables["effects"] = self.effects
         grouped: dict[str, list[pd.DataFrame]] = {}
+        single: dict[str, pd.DataFrame] = {}
         for key, output in self.outputs.items():
             if output.table is None:
                 continue
@@ -95,9 +100,14 @@ class AnalysisResults:
             if family in ("pooled", "bayes", "bias"):
                 grouped.setdefault(family, []).append(output.table)
             else:
-                tables[key.replace(".", "_")] = output.table
-        for family, frames in grouped.items():
-            tables[family] = pd.concat(frames, ignore_index=True)
+                single[key.replace(".", "_")] = output.table
+        order = ("pooled", "bayes", "subgroups", "meta_regression", "bias", "sensitivity")
+        for family in order:
+            if family in grouped:
+                tables[family] = pd.concat(grouped[family], ignore_index=True)
+            tables.update({k: v for k, v in single.items() if k.split("_", 1)[0] == family})
+            if family == "meta_regression" and family in single:
+                tables[family] = single[family]
         return tables
 
     # ------------------------------------------------------------------ export
@@ -160,7 +170,7 @@ class AnalysisResults:
             parts.append(f"<p><strong>{html.escape(SYNTHETIC_NOTICE)}</strong></p>")
         parts.append(f"<h3>{html.escape(self.title)}</h3>")
         for name, frame in self.tables().items():
-            if name in ("effects", "extraction"):
+            if name in ("effects", "extraction", "provenance"):
                 continue
             parts.append(html_table(frame, caption=name))
         parts += [f"<p><em>{html.escape(w)}</em></p>" for w in self.warnings]
