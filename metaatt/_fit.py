@@ -104,7 +104,9 @@ class ModelFit:
 
     @property
     def statistic(self) -> np.ndarray:
-        return self.coef / self.se
+        """Wald z or t statistics (``+/-inf`` when a Knapp-Hartung SE is 0, NaN for 0/0)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self.coef / self.se
 
     @property
     def pval(self) -> np.ndarray:

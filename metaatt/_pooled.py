@@ -73,7 +73,7 @@ def pooled_statistics(fit: ModelFit, level: float | None = None) -> dict[str, np
         "k": fit.design.k.copy(),
         "estimate": estimate,
         "se": se,
-        "statistic": estimate / se,
+        "statistic": fit.statistic[:, 0],
         "df": fit.df,
         "pval": fit.pval[:, 0],
         "ci_low": estimate - half,

@@ -17,6 +17,7 @@ __all__ = [
     "BoundaryWarning",
     "ConvergenceError",
     "ConvergenceWarning",
+    "DegenerateStatisticWarning",
     "HeterogeneityUndefinedWarning",
     "MetaattError",
     "MetaattWarning",
@@ -43,6 +44,10 @@ class ConvergenceWarning(MetaattWarning):
 
 class BoundaryWarning(MetaattWarning):
     """A variance component was estimated on the boundary of its parameter space (0)."""
+
+
+class DegenerateStatisticWarning(MetaattWarning):
+    """A statistic is degenerate for these data (e.g. a zero Knapp-Hartung standard error)."""
 
 
 class HeterogeneityUndefinedWarning(MetaattWarning):

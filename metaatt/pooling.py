@@ -11,7 +11,12 @@ from ._fit import TESTS, fit_model
 from ._inputs import read_effects
 from ._validate import as_float_vector, check_choice, check_level, describe_row, first_bad
 from ._wls import Design
-from .errors import BoundaryWarning, HeterogeneityUndefinedWarning, MetaattError
+from .errors import (
+    BoundaryWarning,
+    DegenerateStatisticWarning,
+    HeterogeneityUndefinedWarning,
+    MetaattError,
+)
 from .results import PoolResult
 from .tau2 import TAU2_ESTIMATORS
 
@@ -165,6 +170,14 @@ def pool(
             "the random-effects model reduces to the common-effect model"
         )
         warnings.warn(message, BoundaryWarning, stacklevel=2)
+        notes.append(message)
+    if test.startswith("hksj") and inputs.k > 1 and fit.knha_scale[0] == 0.0:
+        message = (
+            "the generalized Q statistic is 0 (all estimates equal the pooled one), so the "
+            "Hartung-Knapp standard error is 0 and the interval has width 0; "
+            "test='hksj-adhoc' keeps the scale factor at 1 or more"
+        )
+        warnings.warn(message, DegenerateStatisticWarning, stacklevel=2)
         notes.append(message)
     return PoolResult.from_fit(
         fit,
