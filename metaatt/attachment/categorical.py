@@ -477,8 +477,9 @@ def between_categorical(
 
     Notes
     -----
-    Log OR (metafor ``OR``) of the table ``[x1, n1 - x1; x2, n2 - x2]``; probit:
-    ``Phi^-1(p1) - Phi^-1(p2)`` with ``v = p1 q1/(n1 f1^2) + p2 q2/(n2 f2^2)``.
+    metafor's ``OR`` (log OR), ``OR2DL`` (logit) and ``OR2DN`` (normal) of the table
+    ``[x1, n1 - x1; x2, n2 - x2]``; probit: ``Phi^-1(p1) - Phi^-1(p2)`` with
+    ``v = p1 q1/(n1 f1^2) + p2 q2/(n2 f2^2)`` (metafor's ``PBIT``).
 
     References
     ----------
@@ -515,11 +516,14 @@ def between_categorical(
         yi[ok], vi[ok] = y[ok], var[ok]
         formula = "probit: d = Phi^-1(p_arm) - Phi^-1(p_comparator)"
     else:
+        measure = {"logit": "OR2DL", "normal": "OR2DN", "log_or": "OR"}[categorical]
         if ok.any():
-            es = _escalc("OR", ai=a[ok], bi=b[ok], ci=c[ok], di=d[ok])
-            yi[ok], vi[ok] = _to_scale(es["yi"].to_numpy(), es["vi"].to_numpy(), categorical)
-        formula = "OR: log odds ratio arm vs comparator" + (
-            f"; {_SCALE_FORMULA[categorical]}" if categorical in _SCALE_FORMULA else ""
-        )
+            es = _escalc(measure, ai=a[ok], bi=b[ok], ci=c[ok], di=d[ok])
+            yi[ok], vi[ok] = es["yi"].to_numpy(), es["vi"].to_numpy()
+        formula = {
+            "OR": "OR: log odds ratio arm vs comparator",
+            "OR2DL": "OR2DL: d = ln(OR) sqrt(3)/pi (Hasselblad & Hedges 1995)",
+            "OR2DN": "OR2DN: d = ln(OR)/1.65 (Cox 1970)",
+        }[measure]
     metric = "log_or" if categorical == "log_or" else "d_between_post"
     return _frame(yi, vi, metric, formula, assumptions=assumptions, reason=reason)

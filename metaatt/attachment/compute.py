@@ -43,7 +43,9 @@ def _inputs(raw: pd.DataFrame, values: pd.DataFrame, i: int, fmt: str) -> str:
         value = values[column].iloc[i]
         if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
             continue
-        parts.append(f"{column}={str(raw[column].iloc[i]).strip()}")
+        cell = raw[column].iloc[i]
+        shown = f"{cell:g}" if isinstance(cell, (float, np.floating)) else str(cell).strip()
+        parts.append(f"{column}={shown}")
     return "; ".join(parts)
 
 
@@ -161,7 +163,7 @@ def effect_sizes(
     yi = computed["yi"].to_numpy(dtype=float) * direction
     vi = computed["vi"].to_numpy(dtype=float)
     failed = (np.isnan(yi) | np.isnan(vi)) & computed["reason"].isna().to_numpy()
-    reason = computed["reason"].to_numpy(dtype=object)
+    reason = computed["reason"].to_numpy(dtype=object).copy()
     reason[failed] = "the effect size is undefined for these inputs"
     sei = np.sqrt(np.where(vi >= 0, vi, np.nan))
     z = stats.norm.isf((1 - level) / 2)
