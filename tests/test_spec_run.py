@@ -3,6 +3,7 @@
 import json
 import math
 
+import numpy as np
 import pytest
 
 import metaatt
@@ -201,3 +202,32 @@ def test_bundled_dataset_source(tmp_path):
     assert results.primary.k == 37
     assert "Hackshaw" in results.data_description
     assert list(results.effects.study[:2]) == ["Garfinkel 1981", "Hirayama 1984"]
+
+
+def test_bcg_spec_with_escalc_and_bias_reproduces_metafor(tmp_path):
+    # reference-cases 1: rma(yi, vi) on dat.bcg log RR: -0.7145 (se 0.1798), tau^2 0.3132;
+    # ranktest tau 0.0256 (p 0.9524); trimfill on the REML model: 1 study filled
+    spec = ms.from_dict(
+        {
+            "data": {"dataset": "bcg"},
+            "effect_size": {
+                "measure": "RR",
+                "columns": {"ai": "tpos", "bi": "tneg", "ci": "cpos", "di": "cneg"},
+            },
+            "bias": {"egger": True, "rank_correlation": True, "trim_and_fill": True},
+            "plots": {"forest": False, "funnel": False},
+        }
+    )
+    results = ms.run(spec)
+    n = results.numbers
+    assert n["pooled.REML.estimate"] == pytest.approx(-0.7145, abs=5e-5)
+    assert n["pooled.REML.se"] == pytest.approx(0.1798, abs=5e-5)
+    assert n["pooled.REML.tau2"] == pytest.approx(0.3132, abs=5e-5)
+    assert n["bias.rank_correlation.tau"] == pytest.approx(0.0256, abs=5e-5)
+    assert n["bias.rank_correlation.pval"] == pytest.approx(0.9524, abs=5e-5)
+    assert n["bias.trim_and_fill.k0"] == 1
+    assert n["effects[Aronson 1948].yi"] == pytest.approx(np.log(4 / 123) - np.log(11 / 139))
+    bias = results.tables()["bias"]
+    assert list(bias.test) == ["egger", "rank_correlation", "trim_and_fill"]
+    assert bias.pval.iloc[0] == metaatt.egger_test(results.primary).pval
+    assert results.measure == "RR" and "measure RR" in results.data_description

@@ -63,6 +63,11 @@ def make_figures(results: Any, folder: Path) -> list[FigureFile]:
         wanted.append(("forest", f"forest plot{measure}", "forest", results.primary))
     if plots.funnel:
         wanted.append(("funnel", "funnel plot", "funnel", results.primary))
+    overlays = {  # drawn on the funnel plot when the spec ran them
+        option: results.outputs[key].result
+        for option, key in (("trim_and_fill", "bias.trim_and_fill"), ("egger", "bias.egger"))
+        if key in results.outputs
+    }
     if plots.subgroup_forest:
         for column in results.spec.subgroups.by:
             result = results[f"subgroups.{column}"]
@@ -86,6 +91,7 @@ def make_figures(results: Any, folder: Path) -> list[FigureFile]:
     out = []
     for name, text, kind, result in wanted:
         title = _title(results, result, f"{results.title}: {text}")
-        figure = getattr(plot, kind)(result, title=title)
+        extra = overlays if kind == "funnel" else {}
+        figure = getattr(plot, kind)(result, title=title, **extra)
         out.append(FigureFile(name, title, save_figure(figure, folder, name, formats, plots.dpi)))
     return out

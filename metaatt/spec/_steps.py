@@ -298,6 +298,25 @@ def _meta_regression(ctx: Context) -> StepOutput:
 
 
 # ---------------------------------------------------------------------- bias and sensitivity
+def _bias_row(name: str, result: Any) -> dict[str, Any]:
+    """One row of the bias table: what each test reports, in shared column names."""
+    get = lambda field: float(getattr(result, field, np.nan))  # noqa: E731
+    row = {"test": name, "k": get("k")}
+    if name == "egger":
+        row.update(statistic=get("statistic"), df=get("df"), pval=get("pval"),
+                   estimate=get("estimate"), ci_low=get("ci_low"), ci_high=get("ci_high"))  # fmt: skip
+        row["note"] = f"{result.model} model, predictor {result.predictor}; estimate = limit"
+    elif name == "rank_correlation":
+        row.update(statistic=get("tau"), pval=get("pval"))
+        row["note"] = "Kendall's tau"
+    else:
+        row.update(statistic=get("statistic"), pval=get("pval"), estimate=get("estimate"),
+                   se=get("se"), ci_low=get("ci_low"), ci_high=get("ci_high"),
+                   tau2=get("tau2"), k0=float(result.k0))  # fmt: skip
+        row["note"] = f"{result.k0} studies filled on the {result.side} ({result.estimator})"
+    return row
+
+
 def _bias(ctx: Context, name: str) -> StepOutput:
     import metaatt
 
@@ -308,8 +327,13 @@ def _bias(ctx: Context, name: str) -> StepOutput:
     }[name]
     result = getattr(metaatt, function)(ctx.primary)
     key = f"bias.{name}"
-    numbers = flatten(result, key, ctx.labels)
-    table = pd.DataFrame([{"test": name, **{k.split(".", 2)[-1]: v for k, v in numbers.items()}}])
+    values = result.to_dict()
+    adjusted = values.pop("result", None)
+    numbers = flatten(values, key)
+    if isinstance(adjusted, dict):  # trim-and-fill: the model refitted with filled studies
+        scalars = {k: v for k, v in adjusted.items() if not isinstance(v, (list, tuple))}
+        numbers.update(flatten(scalars, f"{key}.adjusted"))
+    table = pd.DataFrame([_bias_row(name, result)])
     return StepOutput(key, function.replace("_", " "), result, table, numbers)
 
 
