@@ -231,3 +231,10 @@ def test_bcg_spec_with_escalc_and_bias_reproduces_metafor(tmp_path):
     assert list(bias.test) == ["egger", "rank_correlation", "trim_and_fill"]
     assert bias.pval.iloc[0] == metaatt.egger_test(results.primary).pval
     assert results.measure == "RR" and "measure RR" in results.data_description
+
+
+def test_progress_bar_goes_to_stderr(spec_path, tmp_path, capsys):
+    ms.run(spec_path, output=tmp_path / "out", progress=True)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "metaatt run" in captured.err or "pool" in captured.err

@@ -200,8 +200,7 @@ def _bayes(ctx: Context, section: Section) -> StepOutput:
         kwargs["random_seed"] = ctx.spec.seed
     if section.level != 0.95:
         kwargs["level"] = section.level
-    effects = ctx.effects
-    result = bayes.pool(effects["yi"].to_numpy(), effects["vi"].to_numpy(), **kwargs)
+    result = bayes.pool(ctx.effects, **kwargs)
     rows = []
     for parameter in ("mu", "tau", "predictive"):
         summary = getattr(result, parameter, None)
@@ -227,6 +226,8 @@ def _bayes(ctx: Context, section: Section) -> StepOutput:
 
 
 def _fields(summary: Any) -> dict[str, float]:
+    if hasattr(summary, "to_dict"):
+        return {k: float(v) for k, v in summary.to_dict().items() if k != "level"}
     return {
         name: float(getattr(summary, name))
         for name in ("mean", "median", "sd", "ci_low", "ci_high")
@@ -260,12 +261,16 @@ def _subgroups(ctx: Context, column: str) -> StepOutput:
         raise MetaattError(
             f"[subgroups] by: study {effects['study'].iloc[i]!r} has no value in column {column!r}"
         )
+    models = ctx.spec.models
     result = subgroup_analysis(
-        effects["yi"].to_numpy(),
-        effects["vi"].to_numpy(),
-        effects[column].astype(str).to_numpy(),
-        method=ctx.spec.models.methods[0],
+        "yi",
+        "vi",
+        column,
+        data=effects,
+        method=models.methods[0],
         tau2=ctx.spec.subgroups.tau2,
+        test=models.test,
+        level=models.level,
     )
     table = result.groups.reset_index()
     table = table.rename(columns={table.columns[0]: "group"})
@@ -283,14 +288,19 @@ def _meta_regression(ctx: Context) -> StepOutput:
 
     moderators = list(ctx.spec.meta_regression.moderators)
     _check_columns(ctx, moderators, "[meta_regression] moderators")
-    effects = ctx.effects
-    mods = pd.get_dummies(effects[moderators], drop_first=True, dtype=float)
+    models = ctx.spec.models
+    if all(m.isidentifier() for m in moderators):
+        mods: Any = "~ " + " + ".join(moderators)
+    else:
+        mods = moderators
     result = meta_regression(
-        effects["yi"].to_numpy(),
-        effects["vi"].to_numpy(),
+        "yi",
+        "vi",
         mods,
-        method=ctx.spec.models.methods[0],
-        test=ctx.spec.models.test,
+        data=ctx.effects,
+        method=models.methods[0],
+        test=models.test,
+        level=models.level,
     )
     table = _as_frame(result)
     numbers = flatten(result, "meta_regression")
