@@ -30,7 +30,7 @@ def describe_row(index: int, labels: Sequence[Any] | None = None) -> str:
     """Human-readable name of a row: ``"row 3 (study 'Aronson 1948')"``; 0-based ``index``."""
     if labels is not None and index < len(labels):
         label = labels[index]
-        if label is not None and str(label) != str(index + 1):
+        if label is not None and str(label) not in (str(index + 1), f"Study {index + 1}"):
             return f"row {index + 1} (study {str(label)!r})"
     return f"row {index + 1}"
 

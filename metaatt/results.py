@@ -14,7 +14,7 @@ from scipy import special
 from ._fit import ModelFit
 from ._format import fmt, fmt_p, html_table, text_table
 from ._pooled import pooled_statistics
-from ._validate import check_level
+from ._validate import check_choice, check_level
 
 __all__ = ["PoolResult"]
 
@@ -158,6 +158,17 @@ class PoolResult:
             )
         }
         return dataclasses.replace(self, level=level, **changed)
+
+    def i2_interval(self, method: str = "q-profile") -> tuple[float, float]:
+        """I^2 interval (percent) at ``level``: ``"q-profile"`` (the result's own bounds,
+        Viechtbauer 2007) or ``"test-based"`` (Higgins & Thompson 2002; Borenstein et al.
+        2009, ch. 16)."""
+        from .i2_interval import higgins_thompson_i2_interval
+
+        method = check_choice(method, "method", ("q-profile", "test-based"))
+        if method == "q-profile":
+            return self.i2_ci_low, self.i2_ci_high
+        return higgins_thompson_i2_interval(self.q, self.k, self.level)
 
     # ------------------------------------------------------------------ tables
     def to_frame(self) -> pd.DataFrame:

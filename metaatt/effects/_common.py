@@ -40,15 +40,20 @@ class Estimate:
 def by_vtype(vtype: np.ndarray, variants: Mapping[str, Callable[[], np.ndarray]]) -> np.ndarray:
     """Per-row sampling variance chosen by ``vtype``; each variant is computed only if used."""
     out = np.full(len(vtype), np.nan)
-    for name in np.unique(vtype):
+    uniform = len(vtype) == 0 or bool((vtype == vtype[0]).all())
+    for name in vtype[:1] if uniform else np.unique(vtype):
         rows = vtype == name
         out[rows] = np.broadcast_to(variants[str(name)](), out.shape)[rows]
     return out
 
 
 def weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
-    """Weighted mean over the rows where both value and weight are finite (NaN if none)."""
-    ok = np.isfinite(values) & np.isfinite(weights)
+    """Weighted mean over the rows with a value (NaN if none), as metafor's ``"AV"`` types.
+
+    Undefined values (NaN) are skipped; an infinite value is kept, so that, as in metafor,
+    it makes the mean and hence every ``"AV"`` variance undefined.
+    """
+    ok = ~np.isnan(values) & ~np.isnan(weights)
     total = weights[ok].sum()
     if not ok.any() or total == 0:
         return float("nan")

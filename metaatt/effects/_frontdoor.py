@@ -57,8 +57,9 @@ def escalc(
         ``"none"``. As in metafor, ``add`` defaults to 1/2 except for AS, PHI, PAS and PFT,
         where it defaults to 0 unless given explicitly.
     drop00
-        Leave tables with no events (``ai = ci = 0``) or only events (``bi = di = 0``) in
-        both groups undefined (with a reason) instead of correcting them.
+        Leave 2x2 / paired tables with no events (``ai = ci = 0``) or only events
+        (``bi = di = 0``) in both groups undefined (with a reason) instead of correcting
+        them. As in metafor, it does not apply to single-group proportions.
     vtype
         Sampling-variance type, one string or one per study: ``"LS"`` (default) everywhere;
         also ``"UB"``, ``"HO"`` (MD); ``"UB"``, ``"LS2"``, ``"AV"`` (SMD, SMD1); ``"HO"``,
@@ -72,13 +73,14 @@ def escalc(
     Returns
     -------
     pandas.DataFrame
-        The data's columns (if any) plus ``yi``, ``vi`` and ``reason``. ``reason`` is None
-        for computed rows; a row that cannot be computed (missing input, a table dropped by
+        The data's columns (if any) plus ``yi``, ``vi`` and ``reason`` (always present:
+        None for computed rows); a row that cannot be computed (missing input, a table dropped by
         ``drop00``, a measure undefined for its inputs such as a log ratio of means with
         opposite signs or MPORM with an infeasible ``ri``) keeps its place with ``yi``
         and/or ``vi`` NaN and a human-readable reason (``metaatt.pool`` excludes it and
         reports why). Where metafor keeps an estimate without a variance (e.g. ZCOR with
-        ``ni <= 3``), so does this function. ``frame.attrs`` holds ``measure``, ``vtype``
+        ``ni <= 3``) or the reverse (UCOR with ``ni = 4`` and ``vtype="AV"``), so does this
+        function. ``frame.attrs`` holds ``measure``, ``vtype``
         and ``escalc`` (all settings).
 
     Raises
@@ -86,8 +88,8 @@ def escalc(
     metaatt.MetaattError
         For an unknown measure or argument, a missing required argument, inputs of
         different lengths, non-numeric values, negative counts, SDs or sample sizes,
-        events exceeding group sizes, or correlations outside [-1, 1]; the message names the
-        argument and the row (study).
+        events exceeding group sizes, correlations outside [-1, 1], negative means for MNLN,
+        or an unavailable ``vtype``; the message names the argument and the row (study).
 
     Notes
     -----
@@ -121,18 +123,19 @@ def escalc(
     given = _check_arguments(spec, inputs)
     k, labels, arrays = _read_inputs(given, data)
     _validate(spec, arrays, labels)
-    missing = _missing_names(arrays, k)
+    incomplete, missing = _missing_names(arrays, k)
     x, dropped = _prepare(spec, arrays, k, add_value, to, bool(drop00), labels)
     vtypes = vtype_array(vtype, k, spec)
     with np.errstate(all="ignore"):
         est = spec.compute(x, vtypes)
-        yi, vi, reasons = _finish(spec, est, missing, dropped)
+        yi, vi, reasons = _finish(spec, est, incomplete, missing, dropped, vtypes)
 
     frame = data.copy() if data is not None else pd.DataFrame(index=pd.RangeIndex(k))
     frame["yi"] = yi
     frame["vi"] = vi
     frame[REASON_COLUMN] = pd.Series(reasons, index=frame.index, dtype=object)
-    vtype_attr = str(vtypes[0]) if len(set(vtypes)) <= 1 else [str(v) for v in vtypes]
+    uniform = bool((vtypes == vtypes[0]).all())
+    vtype_attr = str(vtypes[0]) if uniform else [str(v) for v in vtypes]
     frame.attrs["measure"] = spec.code
     frame.attrs["vtype"] = vtype_attr
     frame.attrs["escalc"] = {
@@ -247,6 +250,8 @@ def _validate(spec: Measure, arrays: dict[str, np.ndarray], labels: Any) -> None
             _fail(name, values, values <= 0, labels, "sample sizes must be > 0")
         elif kind == "sd":
             _fail(name, values, values < 0, labels, "standard deviations must be >= 0")
+        elif kind == "nonnegative mean":
+            _fail(name, values, values < 0, labels, f"{spec.code} needs means >= 0 (a log mean)")
         elif kind == "correlation":
             _fail(name, values, np.abs(values) > 1, labels, "correlations must lie in [-1, 1]")
     pairs = [("ai", "bi", "n1i"), ("ci", "di", "n2i"), ("xi", "mi", "ni")]
@@ -268,13 +273,17 @@ def _validate(spec: Measure, arrays: dict[str, np.ndarray], labels: Any) -> None
                 )
 
 
-def _missing_names(arrays: dict[str, np.ndarray], k: int) -> np.ndarray:
-    """Per row, the comma-separated names of missing inputs (None if complete)."""
+def _missing_names(arrays: dict[str, np.ndarray], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows with a missing input, and for those the comma-separated names (else None)."""
+    names = list(arrays)
+    holes = np.column_stack([np.isnan(arrays[n]) for n in names])
+    incomplete = holes.any(axis=1)
     out = np.full(k, None, dtype=object)
-    for name, values in arrays.items():
-        rows = np.isnan(values)
-        out[rows] = [name if prev is None else f"{prev}, {name}" for prev in out[rows]]
-    return out
+    rows = np.flatnonzero(incomplete)
+    out[rows] = [
+        ", ".join(n for n, hole in zip(names, holes[i], strict=True) if hole) for i in rows
+    ]
+    return incomplete, out
 
 
 def _prepare(
@@ -304,12 +313,18 @@ def _prepare(
 
 
 def _finish(
-    spec: Measure, est: Estimate, missing: np.ndarray, dropped: np.ndarray
+    spec: Measure,
+    est: Estimate,
+    incomplete: np.ndarray,
+    missing: np.ndarray,
+    dropped: np.ndarray,
+    vtypes: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """metafor's rules for undefined values, and a reason for every undefined row."""
     yi = np.array(est.yi, dtype=float)
     vi = np.array(est.vi, dtype=float)
-    complete = np.array([m is None for m in missing]) & ~dropped
+    averaged = np.isin(vtypes, ("AV", "AVHO")) & np.isfinite(yi) & ~np.isfinite(vi)
+    complete = ~incomplete & ~dropped
     # values declared missing (R's NA in metafor) rather than computed as NaN or infinite
     na_yi = ~complete.copy()
     na_vi = ~complete.copy()
@@ -341,6 +356,12 @@ def _finish(
         rows = todo & flag.mask
         reasons[rows] = flag.reason if isinstance(flag.reason, str) else flag.reason[rows]
         todo &= ~rows
+    av = todo & averaged
+    reasons[av] = (
+        "vtype='AV' uses the average over all studies, which is undefined because another "
+        "study's estimate is infinite (e.g. an SD of 0)"
+    )
+    todo &= ~av
     neg = todo & negative
     reasons[neg] = f"the sampling variance of {spec.code} is negative for these inputs"
     todo &= ~neg

@@ -47,6 +47,8 @@ class Measure:
     description: str
     vtypes: tuple[str, ...] = ("LS",)
     add_default: float = 0.5
+    #: validation kinds that differ from :data:`ARGUMENT_KINDS` for this measure
+    kinds: tuple[tuple[str, str], ...] = ()
 
     @property
     def counts_corrected(self) -> bool:
@@ -66,7 +68,7 @@ class Measure:
         """Validation kind of argument ``name`` for this measure."""
         if name == "mi" and self.layout == "proportion":
             return "count"
-        return ARGUMENT_KINDS[name]
+        return dict(self.kinds).get(name, ARGUMENT_KINDS[name])
 
 
 def _m(code: str, fn: Callable[..., Estimate], inputs: tuple[str, ...], layout: str,
@@ -144,7 +146,8 @@ _ALL = [
        "Freeman-Tukey double arcsine proportion", add=0.0),
     # single-group means
     _m("MN", means.mn, ("mi", "sdi", "ni"), "plain", "raw mean"),
-    _m("MNLN", means.mnln, ("mi", "sdi", "ni"), "plain", "log mean"),
+    Measure("MNLN", means.mnln, ("mi", "sdi", "ni"), "plain", "log mean",
+            kinds=(("mi", "nonnegative mean"),)),
     _m("SMN", means.smn, ("mi", "sdi", "ni"), "plain", "standardized mean"),
 ]  # fmt: skip
 
@@ -159,17 +162,24 @@ def vtype_array(vtype: object, k: int, measure: Measure) -> np.ndarray:
     """``vtype`` as one string per row, validated against the measure's options."""
     from ..errors import MetaattError
 
+    options = ", ".join(repr(v) for v in measure.vtypes)
     if isinstance(vtype, str):
-        values = np.full(k, vtype, dtype=object)
-    else:
-        values = np.asarray(list(vtype), dtype=object) if vtype is not None else None
-        if values is None or values.ndim != 1 or len(values) != k:
-            raise MetaattError(f"vtype: give one string or one per study ({k}); got {vtype!r}")
-    bad = [v for v in values if v not in measure.vtypes]
-    if bad:
-        options = ", ".join(repr(v) for v in measure.vtypes)
+        if vtype not in measure.vtypes:
+            raise MetaattError(
+                f"vtype: {vtype!r} is not available for measure {measure.code!r}; "
+                f"choose from {options}"
+            )
+        return np.full(k, vtype, dtype="<U4")
+    values = None
+    if vtype is not None and not isinstance(vtype, dict):
+        values = np.asarray(list(vtype), dtype=object)
+    if values is None or values.ndim != 1 or len(values) != k:
+        raise MetaattError(f"vtype: give one string or one per study ({k}); got {vtype!r}")
+    ok = np.isin(values, measure.vtypes)
+    if not ok.all():
+        bad = values[~ok][0]
         raise MetaattError(
-            f"vtype: {bad[0]!r} is not available for measure {measure.code!r}; "
-            f"choose from {options}"
+            f"vtype: {bad!r} (study {int(np.flatnonzero(~ok)[0]) + 1}) is not available for "
+            f"measure {measure.code!r}; choose from {options}"
         )
-    return values
+    return values.astype("<U4")

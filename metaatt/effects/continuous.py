@@ -196,7 +196,8 @@ def rom(x: Inputs, vtype: np.ndarray) -> Estimate:
     - ``"HO"``: ``sp^2 (1/(n1 m1^2) + 1/(n2 m2^2))`` with the pooled SD;
     - ``"AV"``: ``cv1^2/n1 + cv2^2/n2`` with ``cvg`` the ``n``-weighted mean coefficient of
       variation of group g over all studies;
-    - ``"AVHO"``: ``cv^2 (1/n1 + 1/n2)`` with one weighted mean CV over both groups.
+    - ``"AVHO"``: ``cv^2 (1/n1 + 1/n2)`` with ``cv = sum(n1 cv1 + n2 cv2) / sum(n1 + n2)``
+      over the studies where both CVs are defined.
 
     References
     ----------
@@ -209,7 +210,8 @@ def rom(x: Inputs, vtype: np.ndarray) -> Estimate:
     cv1, cv2 = x["sd1i"] / m1, x["sd2i"] / m2
 
     def avho() -> np.ndarray:
-        cv = weighted_mean(np.concatenate([cv1, cv2]), np.concatenate([n1, n2]))
+        both = n1 * cv1 + n2 * cv2  # studies with both CVs (as metafor)
+        cv = weighted_mean(both / (n1 + n2), n1 + n2)
         return cv**2 * (1 / n1 + 1 / n2)
 
     vi = by_vtype(

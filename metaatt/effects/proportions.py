@@ -44,7 +44,8 @@ def pr(x: Inputs, vtype: np.ndarray) -> Estimate:
         vtype,
         {"LS": lambda: p * (1 - p) / n, "UB": lambda: p * (1 - p) / (n - 1), "AV": av},
     )
-    return Estimate(p, vi, (Flag(n == 0, "ni is 0"),))
+    flags = (Flag(n == 0, "ni is 0"), Flag((vtype == "UB") & (n <= 1), "vtype='UB' needs ni > 1"))
+    return Estimate(p, vi, flags)
 
 
 def pln(x: Inputs, vtype: np.ndarray) -> Estimate:

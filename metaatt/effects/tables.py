@@ -100,7 +100,11 @@ def rd(x: Inputs, vtype: np.ndarray) -> Estimate:
             "AV": av,
         },
     )
-    return Estimate(p1 - p2, vi, (Flag((n1 == 0) | (n2 == 0), "a group has no subjects"),))
+    flags = (
+        Flag((n1 == 0) | (n2 == 0), "a group has no subjects"),
+        Flag((vtype == "UB") & ((n1 <= 1) | (n2 <= 1)), "vtype='UB' needs n1i, n2i > 1"),
+    )
+    return Estimate(p1 - p2, vi, flags)
 
 
 def as_(x: Inputs, vtype: np.ndarray) -> Estimate:

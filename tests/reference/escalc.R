@@ -169,6 +169,44 @@ add_case("PHI-vector-vtype", "PHI", tables(), list(vtype = rep(c("ST", "CS"), k 
 add_case("RPB-vector-vtype", "RPB", two_groups(), list(vtype = rep(c("CS", "ST"), k / 2)))
 add_case("SMD-vector-vtype", "SMD", two_groups(), list(vtype = rep(c("LS", "UB", "LS2", "AV", "LS", "UB", "AV"), 2)))
 
+
+# degenerate inputs for every family: zero SDs and means, r = +-1, one-person groups,
+# non-integer counts, missing values, all-zero tables (each through every variance type and
+# correction setting)
+pp <- list(m1i = c(1, 1, 2, 0, 3, 1, NA), m2i = c(1, 2, 2, 1, 0, -1, 1), sd1i = c(1, 2, 0, 1, 1, 1, 1),
+           sd2i = c(1, 2, 1, 0, 1, 3, 1), ni = c(5, 6, 7, 3, 2, 10, 5), ri = c(1, 1, -1, 0, 0.5, 0.99, 0.3))
+for (m in c("MC", "SMCC", "SMCR", "SMCRH", "ROMC"))
+  for (vt in c("LS", vtypes[[m]][-1]))
+    add_case(paste0(m, "-degenerate-", vt), m, pp, list(vtype = vt))
+tg <- list(m1i = c(1, 0, 2, 1, -3, 1, 5), m2i = c(1, 2, 0, -1, -3, NA, 5), sd1i = c(1, 0, 1, 1, 2, 1, 0),
+           sd2i = c(1, 0, 0, 1, 2, 1, 0), n1i = c(2, 5, 6, 3, 4, 5, 7), n2i = c(2, 5, 6, 2, 3, 5, 7))
+for (m in c("MD", "SMD", "SMDH", "SMD1", "SMD1H", "ROM", "CVR", "VR", "RPB", "D2ORN", "D2ORL"))
+  for (vt in c("LS", vtypes[[m]][-1]))
+    add_case(paste0(m, "-degenerate-", vt), m, tg, list(vtype = vt))
+tb <- list(ai = c(0, 0, 5, 2.5, 1, 0, NA, 3), bi = c(0, 3, 0, 1.5, 1, 10, 2, 3),
+           ci = c(0, 0, 5, 0, 1, 0, 2, 0), di = c(5, 4, 0, 2, 0, 0, 2, 0))
+for (m in c("RR", "OR", "RD", "AS", "PETO", "PHI", "YUQ", "YUY", "OR2DN", "OR2DL",
+            "MPRD", "MPRR", "MPOR", "MPORC", "MPPETO"))
+  for (to in c("only0", "all", "if0all", "none"))
+    for (d in c(FALSE, TRUE))
+      for (vt in c("LS", vtypes[[m]][-1]))
+        add_case(sprintf("%s-degenerate-%s-%s-%s", m, to, d, vt), m, tb, list(to = to, drop00 = d, vtype = vt))
+add_case("MPORM-degenerate", "MPORM", c(tb, list(ri = c(0, 0.1, 0.2, 0.3, -0.2, 0, 0.1, 0.5))))
+add_case("MPORM-degenerate-none", "MPORM", c(tb, list(ri = c(0, 0.1, 0.2, 0.3, -0.2, 0, 0.1, 0.5))), list(to = "none"))
+cr <- list(ri = c(-1, 1, 0, 0.5, -0.999, 0.3, NA, 0.2), ni = c(10, 10, 4, 5, 6, 3, 10, NA))
+for (m in c("COR", "UCOR", "ZCOR"))
+  for (vt in c("LS", vtypes[[m]][-1]))
+    add_case(paste0(m, "-degenerate-", vt), m, cr, list(vtype = vt))
+pr <- list(xi = c(0, 1, 1, 0, 5, 2.5, NA, 3), ni = c(1, 1, 2, 5, 5, 6, 5, NA))
+for (m in c("PR", "PLN", "PLO", "PAS", "PFT"))
+  for (to in c("only0", "all", "if0all", "none"))
+    for (vt in c("LS", vtypes[[m]][-1]))
+      add_case(sprintf("%s-degenerate-%s-%s", m, to, vt), m, pr, list(to = to, vtype = vt))
+add_case("PR-from-mi", "PR", list(xi = c(0, 1, 3), mi = c(4, 0, 3)))
+add_case("MN-degenerate", "MN", list(mi = c(0, -1, 2, 1, NA, 3), sdi = c(1, 1, 0, 1, 1, NA), ni = c(5, 5, 5, 2, 5, 5)))
+add_case("SMN-degenerate", "SMN", list(mi = c(0, -1, 2, 1, NA, 3), sdi = c(1, 1, 0, 1, 1, NA), ni = c(5, 5, 5, 2, 5, 5)))
+add_case("MNLN-degenerate", "MNLN", list(mi = c(0, 1, 2, 1, NA, 3), sdi = c(1, 1, 0, 1, 1, NA), ni = c(5, 5, 5, 2, 5, 5)))
+
 # ------------------------------------------------------------------------ published examples
 datT <- list(m_pre = c(30.6, 23.5, 0.5, 53.4, 35.6), m_post = c(38.5, 26.8, 0.7, 75.9, 36.0),
              sd_pre = c(15.0, 3.1, 0.1, 14.5, 4.7), sd_post = c(11.6, 4.1, 0.1, 4.4, 4.6),
