@@ -116,10 +116,17 @@ def _to_scale(yi: np.ndarray, vi: np.ndarray, scale: str) -> tuple[np.ndarray, n
     return yi, vi
 
 
+def _reasons(values: Any) -> list[str | None]:
+    return [None if r is None or (not isinstance(r, str) and pd.isna(r)) or r == "" else str(r)
+            for r in values]  # fmt: skip
+
+
 def _frame(yi, vi, metric, formula, **extra) -> pd.DataFrame:
     out = pd.DataFrame({"yi": yi, "vi": vi, "metric": metric, "formula": formula})
     for name, value in extra.items():
         out[name] = value
+    if "reason" in out:
+        out["reason"] = pd.Series(_reasons(out["reason"]), dtype=object)
     return out
 
 
@@ -361,6 +368,7 @@ def marginal_categorical(
                 f"; {_SCALE_FORMULA[categorical]}" if categorical in _SCALE_FORMULA else ""
             )
     out["assumptions"] = ["; ".join(x) for x in notes]
+    out["reason"] = pd.Series(_reasons(out["reason"]), dtype=object)
     out["yi"] = out["yi"].astype(float)
     out["vi"] = out["vi"].astype(float)
     return out

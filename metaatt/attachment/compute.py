@@ -28,25 +28,29 @@ OUTPUT_COLUMNS = (
 )  # fmt: skip
 
 
-def _inputs(raw: pd.DataFrame, values: pd.DataFrame, i: int, fmt: str) -> str:
-    spec = FORMATS.get(fmt)
-    if spec is None:
-        return ""
-    columns = [*spec.columns]
-    for extra in ("design", "sign", "eta2_type", "standardizer", "hedges_corrected"):
-        if extra not in columns and extra in raw.columns:
-            columns.append(extra)
-    parts = []
-    for column in columns:
-        if column not in raw.columns:
+def _missing(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, float) and np.isnan(value))
+
+
+def _inputs(raw: dict[str, list], values: dict[str, list], formats: list[str]) -> list[str]:
+    """``name=value; ...`` of the printed numbers each row's format uses (cells as written)."""
+    out = []
+    for i, fmt in enumerate(formats):
+        spec = FORMATS.get(fmt)
+        if spec is None:
+            out.append("")
             continue
-        value = values[column].iloc[i]
-        if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
-            continue
-        cell = raw[column].iloc[i]
-        shown = f"{cell:g}" if isinstance(cell, (float, np.floating)) else str(cell).strip()
-        parts.append(f"{column}={shown}")
-    return "; ".join(parts)
+        columns = [*spec.columns]
+        columns += [c for c in ("design", "sign", "eta2_type", "standardizer",
+                                "hedges_corrected") if c not in columns]  # fmt: skip
+        parts = []
+        for column in columns:
+            if column in raw and not _missing(values[column][i]):
+                cell = raw[column][i]
+                shown = f"{cell:g}" if isinstance(cell, (float, np.floating)) else str(cell).strip()
+                parts.append(f"{column}={shown}")
+        out.append("; ".join(parts))
+    return out
 
 
 def effect_sizes(
@@ -130,26 +134,28 @@ def effect_sizes(
                    "timepoint", "format", "source"):  # fmt: skip
         out[column] = values[column].to_numpy()
     out["study_id"] = np.where(out["study_id"] == "", out["study"], out["study_id"])
-    computed = pd.DataFrame(index=range(k), columns=["yi", "vi", "metric", "formula",
-                            "assumptions", "r_used", "r_source", "phi_used", "reason"])  # fmt: skip
-    computed[["yi", "vi", "r_used", "phi_used"]] = np.nan
-    computed[["metric", "formula", "assumptions", "r_source"]] = ""
-    computed["reason"] = None
-
-    blocked = {}
+    computed: dict[str, np.ndarray] = {
+        "yi": np.full(k, np.nan), "vi": np.full(k, np.nan), "r_used": np.full(k, np.nan),
+        "phi_used": np.full(k, np.nan), "metric": np.full(k, "", object),
+        "formula": np.full(k, "", object), "assumptions": np.full(k, "", object),
+        "r_source": np.full(k, "", object), "reason": np.full(k, None, object),
+    }  # fmt: skip
+    blocked: dict[int, list[str]] = {}
     for p in report.problems:
         if p.row >= 1 and p.severity in ("error", "incomplete"):
             blocked.setdefault(p.row - 1, []).append(
                 f"{p.column}: {p.message}" if p.column else p.message
             )
     for i, messages in blocked.items():
-        computed.at[i, "reason"] = "; ".join(messages)
-    ok = np.array([i not in blocked for i in range(k)])
+        computed["reason"][i] = "; ".join(messages)
+    ok = np.array([i not in blocked for i in range(k)], dtype=bool)
+    formats = values["format"].to_numpy(dtype=object)
     for name, handler in HANDLERS.items():
-        rows = np.flatnonzero(ok & (values["format"].to_numpy() == name))
+        rows = np.flatnonzero(ok & (formats == name))
         if len(rows):
             result = handler(values.iloc[rows], settings)
-            computed.loc[rows, list(result.columns)] = result.to_numpy()
+            for column in result.columns:
+                computed[column][rows] = result[column].to_numpy()
 
     direction = np.ones(k)
     construct = np.full(k, "", dtype=object)
@@ -160,29 +166,33 @@ def effect_sizes(
             out.at[i, "instrument"] = inst.name
             if inst.kind == "dimensional":
                 direction[i] = inst.direction
-    yi = computed["yi"].to_numpy(dtype=float) * direction
-    vi = computed["vi"].to_numpy(dtype=float)
-    failed = (np.isnan(yi) | np.isnan(vi)) & computed["reason"].isna().to_numpy()
-    reason = computed["reason"].to_numpy(dtype=object).copy()
+    yi = computed["yi"].astype(float) * direction
+    vi = computed["vi"].astype(float)
+    reason = computed["reason"]
+    failed = (np.isnan(yi) | np.isnan(vi)) & np.array([_missing(r) for r in reason], dtype=bool)
     reason[failed] = "the effect size is undefined for these inputs"
     sei = np.sqrt(np.where(vi >= 0, vi, np.nan))
     z = stats.norm.isf((1 - level) / 2)
 
     out.insert(out.columns.get_loc("instrument") + 1, "construct", construct)
-    out["metric"] = computed["metric"].to_numpy()
+    out["metric"] = computed["metric"]
     out["yi"], out["vi"], out["sei"] = yi, vi, sei
     out["ci_low"], out["ci_high"] = yi - z * sei, yi + z * sei
     out["direction"] = direction.astype(int)
-    out["formula"] = computed["formula"].to_numpy()
-    out["inputs"] = [_inputs(sheet.raw, values, i, f) for i, f in enumerate(values["format"])]
-    out["assumptions"] = computed["assumptions"].to_numpy()
-    out["r_used"] = computed["r_used"].to_numpy(dtype=float)
-    out["r_source"] = computed["r_source"].to_numpy()
-    out["phi_used"] = computed["phi_used"].to_numpy(dtype=float)
+    out["formula"] = computed["formula"]
+    out["inputs"] = _inputs(
+        sheet.raw.to_dict("list"), values.to_dict("list"), list(values["format"])
+    )
+    out["assumptions"] = computed["assumptions"]
+    out["r_used"] = computed["r_used"].astype(float)
+    out["r_source"] = computed["r_source"]
+    out["phi_used"] = computed["phi_used"].astype(float)
     source = out.pop("source")
     out["source"] = source
     out["synthetic"] = values["synthetic"].map(lambda x: x is True).to_numpy()
-    out["reason"] = [None if r is None or r == "" else str(r) for r in reason]
+    out["reason"] = pd.Series(
+        [None if _missing(r) else str(r) for r in reason], index=out.index, dtype=object
+    )
     out = out[list(OUTPUT_COLUMNS)]
     for column in sheet.extra_columns:
         out[column] = values[column].to_numpy()

@@ -36,32 +36,51 @@ class Settings:
     cc: float = 0.5
 
 
-def _empty(index: pd.Index) -> pd.DataFrame:
-    out = pd.DataFrame(index=index, columns=list(OUTPUT), dtype=object)
-    out[["yi", "vi", "r_used", "phi_used"]] = np.nan
-    out[["metric", "formula", "assumptions", "r_source"]] = ""
-    out["reason"] = None
-    return out
+class _Out:
+    """Per-row results of one handler, as numpy arrays (rows addressed by sheet index)."""
+
+    def __init__(self, index: pd.Index) -> None:
+        n = len(index)
+        self.index = index
+        self.cols: dict[str, np.ndarray] = {
+            "yi": np.full(n, np.nan), "vi": np.full(n, np.nan), "metric": np.full(n, "", object),
+            "formula": np.full(n, "", object), "r_used": np.full(n, np.nan),
+            "r_source": np.full(n, "", object), "phi_used": np.full(n, np.nan),
+            "reason": np.full(n, None, object),
+        }  # fmt: skip
+        self.notes: list[list[str]] = [[] for _ in range(n)]
+
+    def set(self, rows: pd.Index, column: str, values: object) -> None:
+        self.cols[column][self.index.get_indexer(rows)] = values
+
+    def note(self, rows: pd.Index, notes: object) -> None:
+        notes = np.broadcast_to(np.asarray(notes, dtype=object), (len(rows),))
+        for i, note in zip(self.index.get_indexer(rows), notes, strict=True):
+            if note:
+                self.notes[i].append(str(note))
+
+    def frame(self) -> pd.DataFrame:
+        out = pd.DataFrame(self.cols, index=self.index)
+        out["assumptions"] = ["; ".join(n) for n in self.notes]
+        return out[list(OUTPUT)]
 
 
-def _put(out: pd.DataFrame, rows: pd.Index, es: pd.DataFrame, **extra: object) -> None:
-    for column in ("yi", "vi", "metric", "formula"):
-        out.loc[rows, column] = es[column].to_numpy()
-    for column in ("r_used", "r_source", "phi_used", "reason"):
+def _empty(index: pd.Index) -> _Out:
+    return _Out(index)
+
+
+def _put(out: _Out, rows: pd.Index, es: pd.DataFrame, **extra: object) -> None:
+    for column in ("yi", "vi", "metric", "formula", "r_used", "r_source", "phi_used", "reason"):
         if column in es.columns:
-            out.loc[rows, column] = es[column].to_numpy()
+            out.set(rows, column, es[column].to_numpy())
     if "assumptions" in es.columns:
-        _note(out, rows, es["assumptions"].to_numpy())
+        out.note(rows, es["assumptions"].to_numpy())
     for column, value in extra.items():
-        out.loc[rows, column] = value
+        out.set(rows, column, value)
 
 
-def _note(out: pd.DataFrame, rows: pd.Index, notes: object) -> None:
-    notes = np.broadcast_to(np.asarray(notes, dtype=object), (len(rows),))
-    for row, note in zip(rows, notes, strict=True):
-        if note:
-            current = out.at[row, "assumptions"]
-            out.at[row, "assumptions"] = f"{current}; {note}" if current else str(note)
+def _note(out: _Out, rows: pd.Index, notes: object) -> None:
+    out.note(rows, notes)
 
 
 def fill_slots(v: pd.DataFrame, slots: tuple[str, ...]) -> tuple[pd.DataFrame, list[str]]:
@@ -104,17 +123,17 @@ def _paired_table(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
         categorical=s.categorical, zero_cells=s.zero_cells, cc=s.cc,
     )  # fmt: skip
     _put(out, v.index, es)
-    return out
+    return out.frame()
 
 
-def _marginal(v: pd.DataFrame, s: Settings, x_pre: np.ndarray, x_post: np.ndarray) -> pd.DataFrame:
+def _marginal_counts(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
     out = _empty(v.index)
     es = marginal_categorical(
-        x_pre, x_post, _col(v, "n"), phi=_col(v, "phi"), assumed_phi=s.assumed_phi,
-        categorical=s.categorical, zero_cells=s.zero_cells, cc=s.cc,
+        _col(v, "n_secure_pre"), _col(v, "n_secure_post"), _col(v, "n"), phi=_col(v, "phi"),
+        assumed_phi=s.assumed_phi, categorical=s.categorical, zero_cells=s.zero_cells, cc=s.cc,
     )  # fmt: skip
     _put(out, v.index, es)
-    return out
+    return out.frame()
 
 
 def _counts_from_percent(pct: np.ndarray, n: np.ndarray, name: str) -> tuple[np.ndarray, list]:
@@ -124,20 +143,19 @@ def _counts_from_percent(pct: np.ndarray, n: np.ndarray, name: str) -> tuple[np.
     return counts, notes
 
 
-def _marginal_counts(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
-    return _marginal(v, s, _col(v, "n_secure_pre"), _col(v, "n_secure_post"))
-
-
 def _marginal_percent(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
     n = _col(v, "n")
     x_pre, pre_notes = _counts_from_percent(_col(v, "pct_secure_pre"), n, "n_secure_pre")
     x_post, post_notes = _counts_from_percent(_col(v, "pct_secure_post"), n, "n_secure_post")
-    out = _marginal(v, s, x_pre, x_post)
-    out["assumptions"] = [
-        "; ".join(x for x in parts if x)
-        for parts in zip(pre_notes, post_notes, out["assumptions"], strict=True)
-    ]
-    return out
+    out = _empty(v.index)
+    _note(out, v.index, pre_notes)
+    _note(out, v.index, post_notes)
+    es = marginal_categorical(
+        x_pre, x_post, n, phi=_col(v, "phi"), assumed_phi=s.assumed_phi,
+        categorical=s.categorical, zero_cells=s.zero_cells, cc=s.cc,
+    )  # fmt: skip
+    _put(out, v.index, es)
+    return out.frame()
 
 
 def _between_proportions(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
@@ -160,9 +178,10 @@ def _between_proportions(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
     _note(out, v.index, notes)
     _put(out, v.index, es)
     if s.categorical == "conditional":
-        out["reason"] = "the conditional OR applies to paired tables only; use categorical='logit'"
-        out[["yi", "vi"]] = np.nan
-    return out
+        out.set(v.index, "reason", "the conditional OR applies to paired tables only")
+        out.set(v.index, "yi", np.nan)
+        out.set(v.index, "vi", np.nan)
+    return out.frame()
 
 
 def _resolve_r(v: pd.DataFrame, s: Settings) -> tuple[np.ndarray, np.ndarray]:
@@ -202,9 +221,8 @@ def _pre_post_means(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
         _col(v, "m_pre"), _col(v, "sd_pre"), _col(v, "m_post"), _col(v, "n"), r=r
     )
     _note(out, v.index, _r_notes(r, source))
-    _put(out, v.index, es, r_used=r)
-    out["r_source"] = source
-    return out
+    _put(out, v.index, es, r_used=r, r_source=source)
+    return out.frame()
 
 
 def _change_sd(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
@@ -212,19 +230,19 @@ def _change_sd(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
     change = _col(v, "m_change")
     change = np.where(np.isnan(change), _col(v, "m_post") - _col(v, "m_pre"), change)
     _put(out, v.index, extract.from_change(change, _col(v, "sd_change"), _col(v, "n")))
-    return out
+    return out.frame()
 
 
 def _paired_t(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
     out = _empty(v.index)
     _put(out, v.index, extract.from_t_paired(_col(v, "t"), _col(v, "n")))
-    return out
+    return out.frame()
 
 
 def _independent_t(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
     out = _empty(v.index)
     _put(out, v.index, extract.from_t_independent(_col(v, "t"), _col(v, "n"), _col(v, "n_c")))
-    return out
+    return out.frame()
 
 
 def _by(v: pd.DataFrame, column: str) -> list[tuple[str, pd.DataFrame]]:
@@ -244,7 +262,7 @@ def _f_test(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
             _col(part, "f"), design=design, sign=_col(part, "sign"), **_sizes(part, design)
         )
         _put(out, part.index, es)
-    return out
+    return out.frame()
 
 
 def _p_value(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
@@ -257,14 +275,14 @@ def _p_value(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
     bound = v["p_is_bound"].to_numpy(dtype=bool)
     _note(out, v.index, [f"p < {p:g} entered as p = {p:g} (conservative)" if b else ""
                          for p, b in zip(_col(v, "p"), bound, strict=True)])  # fmt: skip
-    return out
+    return out.frame()
 
 
 def _chi2(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
     out = _empty(v.index)
     es = extract.from_chi2(_col(v, "chi2"), _col(v, "n") + _col(v, "n_c"), sign=_col(v, "sign"))
     _put(out, v.index, es)
-    return out
+    return out.frame()
 
 
 def _eta2(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
@@ -285,7 +303,7 @@ def _eta2(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
         rule = "n - 1" if design == "within" else "n + n_c - 2"
         _note(out, part.index, [f"df_error not reported; assumed {d:g} ({rule}, one-way design)"
                                 if m else "" for d, m in zip(default, missing, strict=True)])  # fmt: skip
-    return out
+    return out.frame()
 
 
 def _reported_d(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
@@ -303,9 +321,9 @@ def _reported_d(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
         )  # fmt: skip
         source = np.where(imputed, "imputed", np.where(needs_r, "reported", "")).astype(object)
         _put(out, part.index, es, r_used=np.where(needs_r, r, np.nan))
-        out.loc[part.index, "r_source"] = source
+        out.set(part.index, "r_source", source)
         _note(out, part.index, _r_notes(r, source))
-    return out
+    return out.frame()
 
 
 def _ppc(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
@@ -320,9 +338,8 @@ def _ppc(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
         _col(v, "m_pre_c"), _col(v, "sd_pre_c"), _col(v, "m_post_c"), _col(v, "n_c"), r=r,
     )  # fmt: skip
     _note(out, v.index, _r_notes(r, source))
-    _put(out, v.index, es, r_used=r)
-    out["r_source"] = source
-    return out
+    _put(out, v.index, es, r_used=r, r_source=source)
+    return out.frame()
 
 
 def _between_means(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
@@ -338,7 +355,7 @@ def _between_means(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
     es = es.assign(metric="d_between_post",
                    formula="SMD: g = J(n+n_c-2)(M - M_c)/SD_pooled; v = 1/n + 1/n_c + g^2/(2(n+n_c))")  # fmt: skip
     _put(out, v.index, es)
-    return out
+    return out.frame()
 
 
 def _wald_ci(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
@@ -354,7 +371,7 @@ def _wald_ci(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
                 level=float(lev), log_scale=log_scale, metric=metric,
             )  # fmt: skip
             _put(out, rows.index, es)
-    return out
+    return out.frame()
 
 
 HANDLERS: dict[str, Callable[[pd.DataFrame, Settings], pd.DataFrame]] = {

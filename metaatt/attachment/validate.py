@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from ..extract.medians import MIN_N_MEDIANS
 from ..extract.reported import STANDARDIZERS
@@ -57,7 +56,7 @@ def _choice_problem(value: str, column: str, choices: Any) -> str | None:
     return f"unknown value; choose one of {list(choices)}{hint}"
 
 
-def _has(values: pd.Series, column: str) -> bool:
+def _has(values: Any, column: str) -> bool:
     value = values.get(column)
     if isinstance(value, str):
         return value != ""
@@ -66,21 +65,21 @@ def _has(values: pd.Series, column: str) -> bool:
     return not (isinstance(value, float) and math.isnan(value))
 
 
-def _slot_mean(v: pd.Series, slot: str) -> bool:
+def _slot_mean(v: Any, slot: str) -> bool:
     return _has(v, f"m_{slot}") or (_has(v, f"median_{slot}") and _slot_spread(v, slot))
 
 
-def _slot_spread(v: pd.Series, slot: str) -> bool:
+def _slot_spread(v: Any, slot: str) -> bool:
     return (_has(v, f"q1_{slot}") and _has(v, f"q3_{slot}")) or (
         _has(v, f"min_{slot}") and _has(v, f"max_{slot}")
     )
 
 
-def _slot_sd(v: pd.Series, slot: str) -> bool:
+def _slot_sd(v: Any, slot: str) -> bool:
     return _has(v, f"sd_{slot}") or _slot_spread(v, slot)
 
 
-def missing_inputs(fmt: Format, v: pd.Series) -> list[tuple[str, str]]:
+def missing_inputs(fmt: Format, v: Any) -> list[tuple[str, str]]:
     """(column, message) for every requirement of ``fmt`` that row ``v`` does not meet."""
     out: list[tuple[str, str]] = []
     for group in fmt.required:
@@ -123,9 +122,12 @@ def _value_problems(sheet: Sheet) -> list[SheetProblem]:
     return out
 
 
-def row_problems(sheet: Sheet, i: int, registry: InstrumentRegistry) -> list[SheetProblem]:
+def row_problems(
+    sheet: Sheet, i: int, registry: InstrumentRegistry, v: dict[str, Any] | None = None
+) -> list[SheetProblem]:
     """Semantic problems of the 0-based row ``i`` (value ranges are checked separately)."""
-    v = sheet.values.iloc[i]
+    if v is None:
+        v = sheet.values.iloc[i].to_dict()
     row = i + 1
     out: list[SheetProblem] = []
 
@@ -167,11 +169,11 @@ def row_problems(sheet: Sheet, i: int, registry: InstrumentRegistry) -> list[She
         add(column, "incomplete", message, value="")
     if fmt.between and not _has(v, "comparator"):
         add("comparator", "note", "name the comparison arm (provenance)", value="")
-    out.extend(_consistency(v, fmt, instrument, add))
+    _consistency(v, fmt, instrument, add)
     return out
 
 
-def _consistency(v: pd.Series, fmt: Format, instrument: Any, add: Callable[..., None]) -> list:
+def _consistency(v: Any, fmt: Format, instrument: Any, add: Callable[..., None]) -> None:
     n, n_c = v["n"], v["n_c"]
     if fmt.name == "paired_table" and _has(v, "n"):
         total = sum(v[c] for c in ("n_ss", "n_si", "n_is", "n_ii"))
@@ -224,7 +226,15 @@ def _consistency(v: pd.Series, fmt: Format, instrument: Any, add: Callable[..., 
                     )
     if fmt.name in ("f_test", "p_value", "eta2") and v["design"] == "within" and _has(v, "n_c"):
         add("n_c", "note", "design 'within' uses n only; n_c is ignored")
-    return []
+    if fmt.name == "pre_post_means" and not _has(v, "r") and not _has(v, "sd_change"):
+        t = v["t"]
+        if _has(v, "t") and t != 0 and _has(v, "sd_post") and v["m_post"] != v["m_pre"]:
+            sd_change = abs(v["m_post"] - v["m_pre"]) * math.sqrt(v["n"]) / abs(t)
+            r = (v["sd_pre"] ** 2 + v["sd_post"] ** 2 - sd_change**2) / (
+                2 * v["sd_pre"] * v["sd_post"]
+            )
+            if abs(r) > 1:
+                add("t", "error", f"inconsistent with the means and SDs (implied r = {r:.3g})")
 
 
 def validate_sheet(sheet: Any, *, instruments: Any = None) -> SheetReport:
@@ -257,8 +267,8 @@ def validate_sheet(sheet: Any, *, instruments: Any = None) -> SheetReport:
     sheet = as_sheet(sheet)
     registry = as_registry(instruments)
     problems = list(sheet.parse_problems) + _value_problems(sheet)
-    for i in range(len(sheet)):
-        problems.extend(row_problems(sheet, i, registry))
+    for i, record in enumerate(sheet.values.to_dict("records")):
+        problems.extend(row_problems(sheet, i, registry, record))
     if len(sheet) == 0:
         problems.append(SheetProblem(0, None, "", "", "", "error", "the sheet has no rows"))
     keys = sheet.values.reindex(
