@@ -20,6 +20,7 @@ from .errors import (
     HeterogeneityUndefinedWarning,
     MetaattError,
     MetaattWarning,
+    SamplingWarning,
     StudyExcludedWarning,
     SyntheticDataWarning,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "HeterogeneityUndefinedWarning",
     "MetaattError",
     "MetaattWarning",
+    "SamplingWarning",
     "StudyExcludedWarning",
     "SyntheticDataWarning",
     "__version__",

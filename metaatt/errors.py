@@ -21,6 +21,7 @@ __all__ = [
     "HeterogeneityUndefinedWarning",
     "MetaattError",
     "MetaattWarning",
+    "SamplingWarning",
     "StudyExcludedWarning",
     "SyntheticDataWarning",
 ]
@@ -40,6 +41,11 @@ class MetaattWarning(UserWarning):
 
 class ConvergenceWarning(MetaattWarning):
     """An iterative computation converged only loosely or needed a fallback."""
+
+
+class SamplingWarning(ConvergenceWarning):
+    """MCMC diagnostics failed (R-hat, effective sample size, divergences); the message
+    names the parameters concerned (metaatt.bayes, method="nuts")."""
 
 
 class BoundaryWarning(MetaattWarning):

@@ -131,27 +131,36 @@ def filled_studies(tf: Any) -> Filled:
 
 
 def egger_line(egger: Any) -> Callable[[np.ndarray], np.ndarray]:
-    """The fitted line ``yi = intercept + slope * sei`` of an Egger regression test.
+    """The fitted line of an Egger-type regression test, as a function of the SE.
 
-    Accepted fields: ``intercept`` and ``slope``, or ``coef`` (intercept first); the
-    predictor (``predictor`` field) must be the standard error ``"sei"``.
+    Accepted fields: ``coef`` (intercept first, predictor last; exactly two), or
+    ``intercept`` and ``slope``; ``predictor`` (default ``"sei"``) is ``"sei"``
+    (``yi = b0 + b1 sei``, Egger's test / PET) or ``"vi"`` (``yi = b0 + b1 vi``, PEESE).
     """
-    intercept = first_attr(egger, ("intercept", "limit_estimate"))
-    slope = first_attr(egger, ("slope",))
-    if intercept is None or slope is None:
-        coef = first_attr(egger, ("coef",))
-        if coef is not None and len(np.atleast_1d(coef)) == 2:
-            intercept, slope = np.atleast_1d(coef)
+    coef = first_attr(egger, ("coef",))
+    if coef is not None:
+        coef = np.atleast_1d(np.asarray(coef, dtype=float))
+        if len(coef) != 2:
+            raise MetaattError(
+                f"egger: the regression has {len(coef)} coefficients; a funnel plot can draw "
+                "the line of a model without moderators (intercept and predictor) only"
+            )
+        intercept, slope = coef
+    else:
+        intercept = first_attr(egger, ("intercept",))
+        slope = first_attr(egger, ("slope",))
     if intercept is None or slope is None:
         raise MetaattError(
             "egger: expected a metaatt.egger_test result with the regression coefficients "
-            f"(intercept and slope, or coef), got {type(egger).__name__}"
+            f"(coef, or intercept and slope), got {type(egger).__name__}"
         )
     predictor = first_attr(egger, ("predictor",)) or "sei"
-    if predictor != "sei":
-        raise MetaattError(
-            f"egger: the funnel draws a regression on the standard error; this test used "
-            f"predictor {predictor!r}"
-        )
     b0, b1 = float(intercept), float(slope)
-    return lambda se: b0 + b1 * np.asarray(se, dtype=float)
+    if predictor == "sei":
+        return lambda se: b0 + b1 * np.asarray(se, dtype=float)
+    if predictor == "vi":
+        return lambda se: b0 + b1 * np.asarray(se, dtype=float) ** 2
+    raise MetaattError(
+        f"egger: a funnel plot draws regressions on the standard error ('sei') or the "
+        f"variance ('vi'); this test used predictor {predictor!r}"
+    )

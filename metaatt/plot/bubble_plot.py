@@ -126,8 +126,14 @@ def bubble(
             parse_math=False,
             **st.font(st.fontsize - 1.5, color=st.muted),
         )
-    if scale.axis == "log":
-        ax.set_yscale("log")
+    shown = np.concatenate([eff.yi, pred["ci_low"], pred["ci_high"]])
+    if pi:
+        shown = np.concatenate([shown, pred["pi_low"], pred["pi_high"]])
+    lo, hi = float(np.min(shown)), float(np.max(shown))
+    pad = 0.06 * max(hi - lo, 1e-6)
+    scale.apply_to_axis(
+        ax, float(scale(lo - pad)), float(scale(hi + pad)), (lo, hi), most=7, which="y"
+    )
     ref = 0.0 if eff.measure is None or not scale.transformed else float(scale(0.0))
     ax.axhline(ref, color=st.refline, linewidth=0.8, zorder=0).set_gid("refline")
     clean_axes(ax, st)

@@ -20,7 +20,13 @@ from ..errors import MetaattError
 from .frames import ForestInput
 from .style import Style, fmt_number, measure_width
 
-__all__ = ["Column", "parse_column_specs", "place_columns", "user_column"]
+__all__ = [
+    "Column",
+    "parse_column_specs",
+    "place_columns",
+    "pretty_statistics",
+    "user_column",
+]
 
 #: display columns with a known header and number format
 KNOWN_COLUMNS: dict[str, tuple[str, str]] = {
@@ -191,3 +197,13 @@ def part_offsets(column: Column) -> list[float]:
         offsets.append(edge)
         edge -= width + column.inner_gap
     return offsets[::-1]
+
+
+def pretty_statistics(text: str) -> str:
+    """Typeset the plain-text statistics line: tau^2 -> τ², I^2 -> I², p = <.001 -> p < .001."""
+    return (
+        text.replace("tau^2", "\u03c4\u00b2")
+        .replace("I^2", "I\u00b2")
+        .replace("= <", "< ")
+        .replace("<  ", "< ")
+    )

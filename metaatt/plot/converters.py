@@ -32,9 +32,9 @@ def from_influence_table(table: pd.DataFrame, variant: str | None = None) -> pd.
     table
         Columns ``study``, ``estimate``, ``ci_low``, ``ci_high`` (any others, e.g. ``se``,
         ``tau2``, ``i2``, are kept as display columns); ``attrs`` may carry ``measure``,
-        ``level``, ``synthetic`` and, optionally, ``pooled`` (a dict with ``estimate``,
-        ``ci_low``, ``ci_high`` and optionally ``label``: the fit with every study,
-        drawn as a diamond below the refits).
+        ``level``, ``synthetic`` and the fit with every study, drawn as a diamond below
+        the refits: ``pooled`` (a dict with ``estimate``, ``ci_low``, ``ci_high`` and
+        optionally ``label``) or the scalars ``estimate``, ``ci_low``, ``ci_high``.
     variant
         ``"leave_one_out"`` or ``"cumulative"``; default ``table.attrs["variant"]``.
 
@@ -73,6 +73,8 @@ def from_influence_table(table: pd.DataFrame, variant: str | None = None) -> pd.
         if column not in frame.columns:
             frame[column] = table[column].to_numpy()
     pooled = table.attrs.get("pooled")
+    if pooled is None and _has_full_fit(table.attrs):
+        pooled = {k: table.attrs[k] for k in ("estimate", "ci_low", "ci_high")}
     if pooled is not None:
         frame = pd.concat([frame, _pooled_row(pooled)], ignore_index=True)
     attrs: dict[str, Any] = {k: table.attrs[k] for k in _COPIED_ATTRS if k in table.attrs}
@@ -81,6 +83,14 @@ def from_influence_table(table: pd.DataFrame, variant: str | None = None) -> pd.
     attrs.update(variant=variant, label_header=_LABEL_HEADERS[variant])
     frame.attrs = attrs
     return frame
+
+
+def _has_full_fit(attrs: dict[str, Any]) -> bool:
+    try:
+        values = [float(attrs[k]) for k in ("estimate", "ci_low", "ci_high")]
+    except (KeyError, TypeError, ValueError):
+        return False
+    return bool(np.all(np.isfinite(values)))
 
 
 def _pooled_row(pooled: Any) -> pd.DataFrame:

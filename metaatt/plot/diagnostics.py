@@ -44,9 +44,10 @@ def baujat(
     ----------
     result
         A table with ``x`` (contribution to Cochran's Q), ``y`` (influence on the pooled
-        estimate) and a ``study`` (or ``label``) column, as returned for the Baujat plot
-        by the diagnostics (:func:`metaatt.influence`); or an object whose ``baujat``
-        attribute or method gives that table.
+        estimate) and a ``study`` (or ``label``) column, as returned by
+        ``metaatt.diagnostics.baujat``; an object whose ``baujat`` attribute or method
+        gives that table; or a fitted model, whose coordinates ``metaatt.diagnostics``
+        computes (the plot itself computes nothing).
     label
         ``True`` labels every study (up to 30; else the 10 largest x + y), an integer
         labels that many studies with the largest x + y, ``False`` none.
@@ -72,6 +73,8 @@ def baujat(
     if not isinstance(table, pd.DataFrame):
         source = getattr(result, "baujat", None)
         table = source() if callable(source) else source
+    if table is None and hasattr(result, "yi") and hasattr(result, "vi"):
+        table = _baujat_coordinates(result)
     if not isinstance(table, pd.DataFrame) or not {"x", "y"} <= set(table.columns):
         raise MetaattError(
             "result: expected a Baujat table with columns x, y and study (or an object with "
@@ -103,6 +106,17 @@ def baujat(
         ax, st, title, bool(table.attrs.get("synthetic", getattr(result, "synthetic", False)))
     )
     return fig
+
+
+def _baujat_coordinates(result: Any) -> pd.DataFrame:
+    try:
+        from ..diagnostics import baujat as coordinates
+    except ImportError:
+        raise MetaattError(
+            "result: Baujat coordinates of a fitted model need metaatt.diagnostics.baujat, "
+            "which this installation lacks; pass the coordinate table (study, x, y) instead"
+        ) from None
+    return coordinates(result)
 
 
 def n_labels(label: bool | int, k: int) -> int:

@@ -6,7 +6,14 @@ from typing import Any
 
 import numpy as np
 
-from .columns import Column, format_cells, interval_parts, parse_column_specs, user_column
+from .columns import (
+    Column,
+    format_cells,
+    interval_parts,
+    parse_column_specs,
+    pretty_statistics,
+    user_column,
+)
 from .forest_layout import Row
 from .frames import ForestInput
 from .scales import DisplayScale
@@ -30,9 +37,7 @@ def build_columns(
     kinds = [r.kind for r in drawn]
     bold = np.array([k in ("heading", "pooled") for k in kinds])
     label_header = str(frame.attrs.get("label_header") or "Study")
-    left = [
-        Column(label_header, [[str(frame["label"][i]) for i in index]], align="left", bold=bold)
-    ]
+    left = [Column(label_header, [[_label(frame, i) for i in index]], align="left", bold=bold)]
     for name, header in parse_column_specs(columns, "columns"):
         values = user_column(inp, name, index, "columns")
         cells = format_cells(values, name, digits)
@@ -90,3 +95,9 @@ def _interval_sources(drawn: list[Row], name: str, bayes: bool) -> list[int]:
         else:
             out.append(row.index)
     return out
+
+
+def _label(frame: Any, i: int) -> str:
+    """A row's label; summary rows get their statistics typeset (I^2 -> I²)."""
+    label = str(frame["label"][i])
+    return label if frame["kind"][i] == "study" else pretty_statistics(label)

@@ -9,6 +9,7 @@ output keeps the names as element ids.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib import transforms as mtransforms
@@ -18,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Polygon
 
-from .columns import Column, part_offsets
+from .columns import Column, part_offsets, pretty_statistics
 from .forest_cells import EST_COLUMNS
 from .forest_layout import Row
 from .frames import ForestInput
@@ -27,7 +28,6 @@ from .style import Style
 
 __all__ = [
     "BAYES_OFFSET",
-    "bayes_legend",
     "draw_arrows",
     "draw_columns",
     "draw_diamond",
@@ -35,8 +35,9 @@ __all__ = [
     "draw_prediction",
     "draw_rows",
     "draw_texts",
+    "legend",
+    "legend_entries",
     "marker_sizes",
-    "pretty_statistics",
     "text_transform",
 ]
 
@@ -169,16 +170,6 @@ def text_transform(fig: Figure, ax: Axes, dx: float) -> mtransforms.Transform:
     return blended + mtransforms.ScaledTranslation(dx, 0.0, fig.dpi_scale_trans)
 
 
-def pretty_statistics(text: str) -> str:
-    """Typeset the plain-text statistics line: tau^2 -> τ², I^2 -> I², p = <.001 -> p < .001."""
-    return (
-        text.replace("tau^2", "\u03c4\u00b2")
-        .replace("I^2", "I\u00b2")
-        .replace("= <", "< ")
-        .replace("<  ", "< ")
-    )
-
-
 def draw_rows(
     ax: Axes,
     inp: ForestInput,
@@ -189,27 +180,35 @@ def draw_rows(
     bayes: bool,
 ) -> None:
     frame = inp.frame
-    est, low, high = (scale(frame[c].to_numpy()) for c in EST_COLUMNS)
+    est, low, high = (scale.clip(scale(frame[c].to_numpy()), *xlim) for c in EST_COLUMNS)
     weight = frame["weight"].to_numpy()
     study = [r for r in rows if r.kind == "study"]
     ys = np.array([r.y - (BAYES_OFFSET if r.shrunken >= 0 else 0.0) for r in study])
     idx = np.array([r.index for r in study], dtype=int)
     study_color = st.muted if bayes else st.study
     arrows: list[tuple[float, int, str]] = []
-    if len(idx):
+    sizes = marker_sizes(weight[idx], st)
+    filled = _filled_mask(frame, idx)
+    for name, mask, color, face in (
+        ("study", ~filled, study_color, None),
+        ("filled", filled, st.filled, "white"),
+    ):
+        if not mask.any():
+            continue
         draw_intervals(
             ax,
-            ys,
-            est[idx],
-            low[idx],
-            high[idx],
-            marker_sizes(weight[idx], st),
+            ys[mask],
+            est[idx[mask]],
+            low[idx[mask]],
+            high[idx[mask]],
+            sizes[mask],
             marker="s",
-            color=study_color,
-            name="study",
+            color=color,
+            name=name,
             style=st,
+            facecolor=face,
         )
-        arrows += [(y, i, study_color) for y, i in zip(ys, idx, strict=True)]
+        arrows += [(y, i, color) for y, i in zip(ys[mask], idx[mask], strict=True)]
     shrunken = [(r.y + BAYES_OFFSET, r.shrunken) for r in study if r.shrunken >= 0]
     shrunken += [(r.y, r.index) for r in rows if r.kind == "shrunken"]
     if shrunken:
@@ -246,6 +245,14 @@ def draw_rows(
         ay, ai, colors = zip(*arrows, strict=True)
         ai_arr = np.array(ai, dtype=int)
         draw_arrows(ax, ay, low[ai_arr], high[ai_arr], xlim, colors)
+
+
+def _filled_mask(frame: Any, idx: np.ndarray) -> np.ndarray:
+    """Study rows imputed by trim and fill (a boolean ``filled`` column), if any."""
+    if "filled" not in frame.columns or len(idx) == 0:
+        return np.zeros(len(idx), dtype=bool)
+    flags = frame["filled"].to_numpy(dtype=object)[idx]
+    return np.array([bool(f) if f is not None and f == f else False for f in flags])
 
 
 def draw_columns(
@@ -316,38 +323,48 @@ def draw_texts(fig: Figure, ax: Axes, rows: list[Row], left_w: float, st: Style)
         )
 
 
-def bayes_legend(ax: Axes, st: Style, header_y: float) -> None:
+def legend(ax: Axes, st: Style, header_y: float, entries: list[tuple[str, str, str, str]]) -> None:
+    """A one-line legend in the header row, over the plot region.
+
+    ``entries``: (label, marker, edge colour, face colour).
+    """
     handles = [
         Line2D(
             [],
             [],
-            marker="s",
-            color=st.muted,
+            marker=marker,
+            color=edge,
+            markerfacecolor=face,
             linewidth=st.linewidth,
             markersize=5,
-            label="Observed",
-        ),
-        Line2D(
-            [],
-            [],
-            marker="o",
-            color=st.shrunken,
-            linewidth=st.linewidth,
-            markersize=5,
-            label="Posterior",
-        ),
+            label=label,
+        )
+        for label, marker, edge, face in entries
     ]
     trans = mtransforms.blended_transform_factory(ax.transAxes, ax.transData)
-    legend = ax.legend(
+    box = ax.legend(
         handles=handles,
         loc="center",
         bbox_to_anchor=(0.5, header_y),
         bbox_transform=trans,
-        ncols=2,
+        ncols=len(handles),
         frameon=False,
         prop={"family": st.family, "size": st.fontsize - 0.5},
         handlelength=1.6,
         columnspacing=1.2,
         borderaxespad=0.0,
     )
-    legend.set_gid("legend")
+    box.set_gid("legend")
+
+
+def legend_entries(inp: ForestInput, st: Style, bayes: bool) -> list[tuple[str, str, str, str]]:
+    """Legend entries a frame needs: observed vs posterior, or observed vs filled."""
+    if bayes:
+        return [("Observed", "s", st.muted, st.muted), ("Posterior", "o", st.shrunken, st.shrunken)]
+    study = inp.frame.index[inp.study_mask].to_numpy()
+    if _filled_mask(inp.frame, study).any():
+        return [
+            ("Observed", "s", st.study, st.study),
+            ("Filled (imputed)", "s", st.filled, "white"),
+        ]
+    return []

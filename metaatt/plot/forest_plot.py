@@ -13,17 +13,17 @@ from matplotlib.lines import Line2D
 
 from .._validate import check_same_length
 from ..errors import MetaattError
-from .columns import place_columns
+from .columns import place_columns, pretty_statistics
 from .forest_cells import build_columns
 from .forest_draw import (
-    bayes_legend,
     draw_columns,
     draw_rows,
     draw_texts,
-    pretty_statistics,
+    legend,
+    legend_entries,
     text_transform,
 )
-from .forest_layout import build_rows, pair_shrunken, study_order
+from .forest_layout import Row, build_rows, pair_shrunken, study_order
 from .frames import INTERVAL_KINDS, ForestInput, read_forest_input
 from .scales import ONE_GROUP_MEASURES, DisplayScale, resolve_scale
 from .style import SYNTHETIC_NOTE, Style, measure_width, new_axes, resolve_style
@@ -156,17 +156,7 @@ def forest(
     scale.apply_to_axis(ax, lo, hi, _analysis_range(frame), most=most)
     _style_axes(ax, st, xlabel or scale.title, favours, ref)
     draw_rows(ax, inp, rows, scale, st, (lo, hi), bayes)
-    if ref is not None:
-        graphic = [r.y for r in rows if r.kind in INTERVAL_KINDS]
-        line = Line2D(
-            [ref, ref],
-            [min(graphic) - 0.6, max(graphic) + 0.6],
-            color=st.refline,
-            linewidth=0.8,
-            zorder=1,
-        )
-        line.set_gid("refline")
-        ax.add_line(line)
+    _vertical_lines(ax, inp, rows, ref, scale, st)
     draw_columns(fig, ax, left, right, rows, st, header_y)
     draw_texts(fig, ax, rows, left_w, st)
     if title_text:
@@ -181,9 +171,43 @@ def forest(
             gid="title",
             **st.font(st.fontsize + 1, fontweight="bold"),
         )
-    if bayes:
-        bayes_legend(ax, st, header_y)
+    entries = legend_entries(inp, st, bayes)
+    if entries:
+        legend(ax, st, header_y, entries)
     return fig
+
+
+def _vertical_lines(
+    ax: Axes, inp: ForestInput, rows: list[Row], ref: float | None, scale: DisplayScale, st: Style
+) -> None:
+    """The reference line; for refit tables also a dashed line at the all-studies estimate."""
+    graphic = [r.y for r in rows if r.kind in INTERVAL_KINDS]
+    if ref is not None:
+        line = Line2D(
+            [ref, ref],
+            [min(graphic) - 0.6, max(graphic) + 0.6],
+            color=st.refline,
+            linewidth=0.8,
+            zorder=1,
+        )
+        line.set_gid("refline")
+        ax.add_line(line)
+    if inp.variant not in ("leave_one_out", "cumulative"):
+        return
+    pooled = [r for r in rows if r.kind == "pooled"]
+    studies = [r.y for r in rows if r.kind == "study"]
+    if pooled and studies:
+        x = float(scale(inp.frame["estimate"][pooled[0].index]))
+        line = Line2D(
+            [x, x],
+            [min(studies) - 0.6, pooled[0].y],
+            color=st.pooled,
+            linewidth=0.8,
+            linestyle=(0, (4, 3)),
+            zorder=1,
+        )
+        line.set_gid("pooled-line")
+        ax.add_line(line)
 
 
 # ---------------------------------------------------------------------- preparation

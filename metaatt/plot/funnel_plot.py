@@ -145,10 +145,11 @@ def funnel(
         points.append(np.array([eff.estimate - z_level * se_max, eff.estimate + z_level * se_max]))
     if ref is not None:
         points.append(np.array([ref]))
-    lo, hi = _range(np.concatenate(points), xlim, scale)
+    values = np.concatenate(points)
+    lo, hi = _range(values, xlim, scale)
 
     if thresholds and ref is not None:
-        _draw_contours(ax, thresholds, ref, grid_y, grid_se, scale, st, (lo, hi))
+        _draw_contours(ax, thresholds, ref, grid_y, grid_se, scale, st)
     if eff.estimate is not None and pseudo_ci:
         _draw_pseudo_ci(ax, eff.estimate, z_level, grid_y, grid_se, scale, st)
     if line is not None:
@@ -209,7 +210,7 @@ def funnel(
                 **st.font(st.fontsize - 1.5, color=st.muted),
             )
 
-    scale.apply_to_axis(ax, lo, hi, (float(np.min(eff.yi)), float(np.max(eff.yi))), most=7)
+    scale.apply_to_axis(ax, lo, hi, (float(values.min()), float(values.max())), most=7)
     ax.set_ylim((y_hi, y_lo) if inverted else (y_lo, y_hi))
     clean_axes(ax, st)
     ax.set_xlabel(xlabel or scale.title, **st.font())
@@ -244,9 +245,14 @@ def _thresholds(contours: Any) -> tuple[float, ...]:
 
 def _range(values: np.ndarray, xlim: Any, scale: Any) -> tuple[float, float]:
     if xlim is not None:
-        lo, hi = (float(v) for v in xlim)
-        if not lo < hi:
-            raise MetaattError(f"xlim: need low < high, got {xlim!r}")
+        try:
+            lo, hi = (float(v) for v in xlim)
+        except (TypeError, ValueError):
+            raise MetaattError(f"xlim: expected two numbers (low, high), got {xlim!r}") from None
+        if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+            raise MetaattError(f"xlim: need finite low < high, got {xlim!r}")
+        if scale.axis == "log" and lo <= 0:
+            raise MetaattError(f"xlim: a log axis needs positive limits, got {xlim!r}")
         return lo, hi
     a, b = float(np.min(values)), float(np.max(values))
     pad = 0.05 * max(b - a, 1e-6)
@@ -261,7 +267,6 @@ def _draw_contours(
     grid_se: np.ndarray,
     scale: Any,
     st: Style,
-    xlim: tuple[float, float],
 ) -> None:
     shades = _shades(len(thresholds), st)
     ax.set_facecolor(shades[-1])

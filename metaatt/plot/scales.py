@@ -112,7 +112,15 @@ class DisplayScale:
     transformed: bool
 
     def __call__(self, values: Any) -> np.ndarray:
-        return np.asarray(self.func(np.asarray(values, dtype=float)), dtype=float)
+        with np.errstate(over="ignore"):  # exp of a huge bound is inf: drawn as clipped
+            return np.asarray(self.func(np.asarray(values, dtype=float)), dtype=float)
+
+    def clip(self, values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+        """Displayed values limited to far outside ``[lo, hi]`` (the axis clips the rest)."""
+        if self.axis == "log":
+            return np.clip(values, lo / 1e3, hi * 1e3)
+        span = hi - lo
+        return np.clip(values, lo - 10 * span, hi + 10 * span)
 
     def apply_to_axis(
         self,
@@ -123,19 +131,23 @@ class DisplayScale:
         *,
         ticks: bool = True,
         most: int = 7,
+        which: str = "x",
     ) -> None:
         """Set the x scale, the limits ``lo``/``hi`` (displayed scale) and readable ticks.
 
         ``analysis_range`` (analysis scale) spans the grid on which a general transform is
-        inverted for matplotlib's function scale.
+        inverted for matplotlib's function scale. ``which`` is the axis, ``"x"`` or ``"y"``.
         """
+        axis = ax.xaxis if which == "x" else ax.yaxis
+        set_scale = ax.set_xscale if which == "x" else ax.set_yscale
+        set_lim = ax.set_xlim if which == "x" else ax.set_ylim
         if self.axis == "log":
-            ax.set_xscale("log")
-            ax.set_xlim(lo, hi)
+            set_scale("log")
+            set_lim(lo, hi)
             if ticks:
-                ax.xaxis.set_major_locator(FixedLocator(nice_log_ticks(lo, hi, most)))
-                ax.xaxis.set_minor_locator(NullLocator())
-                ax.xaxis.set_major_formatter(FuncFormatter(_plain))
+                axis.set_major_locator(FixedLocator(nice_log_ticks(lo, hi, most)))
+                axis.set_minor_locator(NullLocator())
+                axis.set_major_formatter(FuncFormatter(_plain))
             return
         if self.axis == "function":
             a, b = analysis_range
@@ -156,15 +168,13 @@ class DisplayScale:
             def inverse(x: Any) -> Any:
                 return np.interp(x, grid, values)
 
-            ax.set_xscale("function", functions=(forward, inverse))
+            set_scale("function", functions=(forward, inverse))
             if ticks:
-                ax.xaxis.set_major_locator(MaxNLocator(nbins=max(most - 1, 2)))
-                ax.xaxis.set_major_formatter(FuncFormatter(_plain))
+                axis.set_major_locator(MaxNLocator(nbins=max(most - 1, 2)))
+                axis.set_major_formatter(FuncFormatter(_plain))
         elif ticks:
-            ax.xaxis.set_major_locator(
-                MaxNLocator(nbins=max(most - 1, 2), steps=[1, 2, 2.5, 5, 10])
-            )
-        ax.set_xlim(lo, hi)
+            axis.set_major_locator(MaxNLocator(nbins=max(most - 1, 2), steps=[1, 2, 2.5, 5, 10]))
+        set_lim(lo, hi)
 
 
 def _plain(value: float, _pos: Any = None) -> str:

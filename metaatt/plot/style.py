@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,13 +228,17 @@ def clean_axes(ax: Axes, style: Style, *, left: bool = True) -> None:
         label.set_fontfamily(style.family)
 
 
-def savefig(fig: Figure, path: str | Path, **kwargs: Any) -> Path:
+def savefig(fig: Figure, path: Any, **kwargs: Any) -> Any:
     """Save ``fig`` for publication: TrueType fonts embedded in PDF/PS, tight box, 300 dpi.
 
-    The format follows the file extension (``.png``, ``.svg``, ``.pdf``, ...); keyword
-    arguments go to :meth:`matplotlib.figure.Figure.savefig`.
+    ``path`` is a file name (the format follows the extension: ``.png``, ``.svg``,
+    ``.pdf``, ...) or a binary file object (give ``format=``); keyword arguments go to
+    :meth:`matplotlib.figure.Figure.savefig`. Returns the path (or the file object).
     """
-    path = Path(path)
+    if not isinstance(fig, Figure):
+        raise MetaattError(f"fig: expected a matplotlib Figure, got {type(fig).__name__}")
+    if isinstance(path, str | os.PathLike):
+        path = Path(path)
     kwargs.setdefault("dpi", 300)
     kwargs.setdefault("bbox_inches", "tight")
     kwargs.setdefault("pad_inches", 0.05)
