@@ -177,8 +177,12 @@ def test_location_scale_equivariance(data, shift, factor):
         threshold=shift,
     )
     for key in ("mean", "median", "ci_low", "ci_high", "hpd_low", "hpd_high"):
-        assert getattr(b.mu, key) == pytest.approx(shift + factor * getattr(a.mu, key), rel=1e-6, abs=1e-6 * factor)
-        assert getattr(b.tau, key) == pytest.approx(factor * getattr(a.tau, key), rel=1e-6, abs=1e-7 * factor)
+        assert getattr(b.mu, key) == pytest.approx(
+            shift + factor * getattr(a.mu, key), rel=1e-6, abs=1e-6 * factor
+        )
+        assert getattr(b.tau, key) == pytest.approx(
+            factor * getattr(a.tau, key), rel=1e-6, abs=1e-7 * factor
+        )
     assert b.mu.sd == pytest.approx(factor * a.mu.sd, rel=1e-6)
     assert b.prob_mu_above == pytest.approx(a.prob_mu_above, rel=1e-6, abs=1e-9)
     assert b.bf10_heterogeneity == pytest.approx(a.bf10_heterogeneity, rel=1e-6)
@@ -220,10 +224,12 @@ def test_single_study():
 
 
 def test_improper_posterior_is_refused():
-    with pytest.raises(MetaattError, match="tau_prior: .*improper posterior"):
+    with pytest.raises(MetaattError, match=r"tau_prior: .*improper posterior"):
         bayes.pool([0.1, 0.3], [0.01, 0.02], tau_prior=bayes.Uniform())
     # k = 2 with a normal prior on mu is fine
-    res = bayes.pool([0.1, 0.3], [0.01, 0.02], tau_prior=bayes.Uniform(), mu_prior=bayes.Normal(0, 1))
+    res = bayes.pool(
+        [0.1, 0.3], [0.01, 0.02], tau_prior=bayes.Uniform(), mu_prior=bayes.Normal(0, 1)
+    )
     assert math.isinf(res.tau.mean) and math.isinf(res.tau.sd)
     assert math.isfinite(res.tau.median)
     assert any("infinite" in note for note in res.notes)
@@ -240,8 +246,13 @@ def test_bayes_factors_respond_to_the_data():
 
 
 def test_probability_and_threshold():
-    res = bayes.pool(SCHOOLS_Y, sei=SCHOOLS_SE, tau_prior=bayes.HalfCauchy(25),
-                     mu_prior=bayes.Normal(0, 50), threshold=5.0)
+    res = bayes.pool(
+        SCHOOLS_Y,
+        sei=SCHOOLS_SE,
+        tau_prior=bayes.HalfCauchy(25),
+        mu_prior=bayes.Normal(0, 50),
+        threshold=5.0,
+    )
     assert res.probability(5.0) == pytest.approx(res.prob_mu_above, rel=1e-12)
     assert res.probability(res.mu.median) == pytest.approx(0.5, abs=1e-10)
     assert res.probability(res.tau.median, "tau") == pytest.approx(0.5, abs=1e-9)

@@ -84,9 +84,7 @@ def test_densities_match_scipy():
         ln.cdf(x), stats.lognorm.cdf(x**2, s=1.74, scale=math.exp(-2.56)), rtol=1e-12
     )
     lt = LogStudentTTau2(-3.44, 2.59)
-    np.testing.assert_allclose(
-        lt.cdf(x), stats.t.cdf((np.log(x**2) + 3.44) / 2.59, 5), rtol=1e-12
-    )
+    np.testing.assert_allclose(lt.cdf(x), stats.t.cdf((np.log(x**2) + 3.44) / 2.59, 5), rtol=1e-12)
 
 
 def test_half_student_t_cdf_is_accurate_for_tiny_tau():

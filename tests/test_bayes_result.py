@@ -34,7 +34,9 @@ def test_forest_frame_contract(schools):
     assert "tau median" in frame.attrs["heterogeneity"]
     observed = frame[frame.kind == "study"]
     np.testing.assert_allclose(observed.estimate, Y)
-    np.testing.assert_allclose(observed.ci_high - observed.ci_low, 2 * 1.959963984540054 * np.array(SE))
+    np.testing.assert_allclose(
+        observed.ci_high - observed.ci_low, 2 * 1.959963984540054 * np.array(SE)
+    )
     assert observed.weight.sum() == pytest.approx(100.0)
     shrunken = frame[frame.kind == "shrunken"]
     np.testing.assert_allclose(shrunken.estimate, schools.theta["mean"])
@@ -77,8 +79,16 @@ def test_to_frame_and_to_dict(schools):
 
 def test_summary_and_html(schools):
     text = schools.summary()
-    for piece in ("k = 8", "half-Cauchy(scale = 25)", "normal(mean = 0, sd = 50)", "P(mu > 0",
-                  "4.7585", "15.1659", "BF10 effect", "Shrinkage estimates"):
+    for piece in (
+        "k = 8",
+        "half-Cauchy(scale = 25)",
+        "normal(mean = 0, sd = 50)",
+        "P(mu > 0",
+        "4.7585",
+        "15.1659",
+        "BF10 effect",
+        "Shrinkage estimates",
+    ):
         assert piece in text
     assert str(schools) == text
     assert "BayesPoolResult(method='exact'" in repr(schools)
@@ -147,9 +157,11 @@ def test_bad_arguments_are_named(kwargs, match):
 
 
 def test_bad_effect_sizes_are_named():
-    with pytest.raises(MetaattError, match="vi: row 2 .* is -0.02; sampling variances must be > 0"):
+    with pytest.raises(
+        MetaattError, match=r"vi: row 2 .* is -0.02; sampling variances must be > 0"
+    ):
         bayes.pool([0.1, 0.3], [0.01, -0.02])
-    with pytest.raises(MetaattError, match="yi: row 1 .*is missing"):
+    with pytest.raises(MetaattError, match=r"yi: row 1 .*is missing"):
         bayes.pool([np.nan, 0.3], [0.01, 0.02])
 
 

@@ -55,4 +55,3 @@ __all__ = [
     "robust_pool",
     "turner_prior",
 ]
-

@@ -17,7 +17,7 @@ def shortest_interval(draws: np.ndarray, level: float) -> np.ndarray:
     for each column of ``draws`` (shape (n,) or (n, d)); returns shape (2,) or (d, 2)."""
     x = np.sort(np.asarray(draws, dtype=float), axis=0)
     n = x.shape[0]
-    inside = min(max(int(math.ceil(level * n)), 1), n)
+    inside = min(max(math.ceil(level * n), 1), n)
     widths = x[inside - 1 :] - x[: n - inside + 1]
     i = np.argmin(widths, axis=0)
     lo = np.take_along_axis(x, np.expand_dims(i, 0), axis=0)[0]

@@ -108,26 +108,77 @@ class BayesMultilevelResult:
         crit = special.ndtri(0.5 + self.level / 2.0)
         se = np.sqrt(self.vi)
         rows: list[dict[str, Any]] = []
-        for s, (_, eff) in zip(self.study_effects.study, self.study_effects.iterrows(), strict=True):
+        for s, (_, eff) in zip(
+            self.study_effects.study, self.study_effects.iterrows(), strict=True
+        ):
             members = np.flatnonzero(np.asarray(self.study) == s)
-            rows.append({"label": s, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                         "weight": np.nan, "kind": "heading", "group": s})
+            rows.append(
+                {
+                    "label": s,
+                    "estimate": np.nan,
+                    "ci_low": np.nan,
+                    "ci_high": np.nan,
+                    "weight": np.nan,
+                    "kind": "heading",
+                    "group": s,
+                }
+            )
             for i in members:
-                rows.append({"label": self.labels[i], "estimate": self.yi[i],
-                             "ci_low": self.yi[i] - crit * se[i], "ci_high": self.yi[i] + crit * se[i],
-                             "weight": np.nan, "kind": "study", "group": s})
-                rows.append({"label": self.labels[i], "estimate": self.theta["mean"].iloc[i],
-                             "ci_low": self.theta.ci_low.iloc[i], "ci_high": self.theta.ci_high.iloc[i],
-                             "weight": np.nan, "kind": "shrunken", "group": s})
-            rows.append({"label": f"{s} (study effect)", "estimate": eff["mean"],
-                         "ci_low": eff.ci_low, "ci_high": eff.ci_high, "weight": np.nan,
-                         "kind": "subgroup", "group": s})
-        rows.append({"label": "Bayesian three-level model (mu)", "estimate": self.mu.mean,
-                     "ci_low": self.mu.ci_low, "ci_high": self.mu.ci_high, "weight": 100.0,
-                     "kind": "pooled", "group": None})
-        rows.append({"label": "Prediction (new study)", "estimate": self.predictive.mean,
-                     "ci_low": self.predictive.ci_low, "ci_high": self.predictive.ci_high,
-                     "weight": np.nan, "kind": "prediction", "group": None})
+                rows.append(
+                    {
+                        "label": self.labels[i],
+                        "estimate": self.yi[i],
+                        "ci_low": self.yi[i] - crit * se[i],
+                        "ci_high": self.yi[i] + crit * se[i],
+                        "weight": np.nan,
+                        "kind": "study",
+                        "group": s,
+                    }
+                )
+                rows.append(
+                    {
+                        "label": self.labels[i],
+                        "estimate": self.theta["mean"].iloc[i],
+                        "ci_low": self.theta.ci_low.iloc[i],
+                        "ci_high": self.theta.ci_high.iloc[i],
+                        "weight": np.nan,
+                        "kind": "shrunken",
+                        "group": s,
+                    }
+                )
+            rows.append(
+                {
+                    "label": f"{s} (study effect)",
+                    "estimate": eff["mean"],
+                    "ci_low": eff.ci_low,
+                    "ci_high": eff.ci_high,
+                    "weight": np.nan,
+                    "kind": "subgroup",
+                    "group": s,
+                }
+            )
+        rows.append(
+            {
+                "label": "Bayesian three-level model (mu)",
+                "estimate": self.mu.mean,
+                "ci_low": self.mu.ci_low,
+                "ci_high": self.mu.ci_high,
+                "weight": 100.0,
+                "kind": "pooled",
+                "group": None,
+            }
+        )
+        rows.append(
+            {
+                "label": "Prediction (new study)",
+                "estimate": self.predictive.mean,
+                "ci_low": self.predictive.ci_low,
+                "ci_high": self.predictive.ci_high,
+                "weight": np.nan,
+                "kind": "prediction",
+                "group": None,
+            }
+        )
         frame = pd.DataFrame(rows)
         frame.attrs.update(
             {
@@ -176,9 +227,13 @@ class BayesMultilevelResult:
         header = ["", "mean", "median", "sd", "ci.lb", "ci.ub", "hpd.lb", "hpd.ub"]
         rows = [
             [name, *getattr(self, attr).row()]
-            for name, attr in (("mu", "mu"), ("tau (between)", "tau"),
-                               ("sigma (within)", "sigma"), ("ICC", "icc"),
-                               ("prediction", "predictive"))
+            for name, attr in (
+                ("mu", "mu"),
+                ("tau (between)", "tau"),
+                ("sigma (within)", "sigma"),
+                ("ICC", "icc"),
+                ("prediction", "predictive"),
+            )
         ]
         lines.append(text_table(header, rows))
         lines += [
@@ -201,14 +256,24 @@ class BayesMultilevelResult:
 
     def _repr_html_(self) -> str:
         table = pd.DataFrame(
-            [{"parameter": n, **getattr(self, a).to_dict()}
-             for n, a in (("mu", "mu"), ("tau", "tau"), ("sigma", "sigma"), ("ICC", "icc"),
-                          ("prediction", "predictive"))]
+            [
+                {"parameter": n, **getattr(self, a).to_dict()}
+                for n, a in (
+                    ("mu", "mu"),
+                    ("tau", "tau"),
+                    ("sigma", "sigma"),
+                    ("ICC", "icc"),
+                    ("prediction", "predictive"),
+                )
+            ]
         ).drop(columns="level")
         title = ("SYNTHETIC DATA - " if self.synthetic else "") + "Bayesian three-level model"
         return "\n".join(
-            [f"<div class='metaatt-result'><h4>{html.escape(title)}</h4>",
-             html_table(table), "</div>"]
+            [
+                f"<div class='metaatt-result'><h4>{html.escape(title)}</h4>",
+                html_table(table),
+                "</div>",
+            ]
         )
 
 
@@ -274,8 +339,14 @@ def multilevel(
     if not isinstance(sigma_prior, TauPrior):
         raise MetaattError("sigma_prior: expected a prior for an sd (e.g. HalfNormal(0.5))")
     settings = check_sampler(
-        {"draws": draws, "tune": tune, "chains": chains, "cores": cores,
-         "target_accept": target_accept, "random_seed": random_seed}
+        {
+            "draws": draws,
+            "tune": tune,
+            "chains": chains,
+            "cores": cores,
+            "target_accept": target_accept,
+            "random_seed": random_seed,
+        }
     )
     table = yi if isinstance(yi, pd.DataFrame) and data is None else data
     ids = resolve_column(study, "study", table)
@@ -284,7 +355,12 @@ def multilevel(
     ids = np.asarray(pd.Series(ids, dtype=object).astype(str))
     codes_all, names = pd.factorize(ids)
     inputs, extras = read_effects(
-        yi, vi, sei=sei, data=data, labels=labels, missing=missing,
+        yi,
+        vi,
+        sei=sei,
+        data=data,
+        labels=labels,
+        missing=missing,
         extra={"study": codes_all.astype(float)},
     )
     codes = extras["study"].astype(int)

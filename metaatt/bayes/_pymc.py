@@ -108,7 +108,9 @@ def sample(model: Any, settings: dict[str, Any]) -> Any:
         )
 
 
-def diagnose(idata: Any, var_names: list[str], settings: dict[str, Any]) -> tuple[pd.DataFrame, int]:
+def diagnose(
+    idata: Any, var_names: list[str], settings: dict[str, Any]
+) -> tuple[pd.DataFrame, int]:
     """R-hat and ESS of ``var_names`` (DataFrame indexed by parameter) and the number of
     divergent transitions; warns with :class:`SamplingWarning` when a check fails."""
     _, az = import_pymc()

@@ -9,8 +9,8 @@ as an "atom" (its conditional distributions equal those at tau = 0 to O(tau^2 / 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from scipy import special
@@ -23,8 +23,23 @@ _SCAN = 513
 _UNIFORM = 9
 # approximate posterior quantiles used as panel edges (besides 8 uniform panels)
 _LEVELS = np.array(
-    [1e-8, 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.15, 0.3, 0.5, 0.7, 0.85, 0.95, 0.99, 0.999]
-    + [1 - 1e-4, 1 - 1e-6, 1 - 1e-8]
+    [
+        1e-8,
+        1e-6,
+        1e-4,
+        1e-3,
+        0.01,
+        0.05,
+        0.15,
+        0.3,
+        0.5,
+        0.7,
+        0.85,
+        0.95,
+        0.99,
+        0.999,
+        *(1 - 1e-4, 1 - 1e-6, 1 - 1e-8),
+    ]
 )
 _DROP = 46.0  # log-density this far below the peak is treated as negligible (e^-46 ~ 1e-20)
 

@@ -144,8 +144,6 @@ class BayesRegressionResult:
                 continue
             if isinstance(value, PosteriorSummary | TauPrior | Normal):
                 value = value.to_dict()
-            elif f.name == "coef":
-                value = value.reset_index().to_dict(orient="records")
             elif isinstance(value, pd.DataFrame):
                 value = value.reset_index().to_dict(orient="records")
             elif isinstance(value, np.ndarray):
@@ -170,13 +168,18 @@ class BayesRegressionResult:
             f"Coefficients ({pct} equal-tailed CrI):",
         ]
         rows = [
-            [t, fmt(r["mean"]), fmt(r["sd"]), fmt(r["median"]), fmt(r.ci_low), fmt(r.ci_high),
-             f"{r.prob_positive:.4f}"]
+            [
+                t,
+                fmt(r["mean"]),
+                fmt(r["sd"]),
+                fmt(r["median"]),
+                fmt(r.ci_low),
+                fmt(r.ci_high),
+                f"{r.prob_positive:.4f}",
+            ]
             for t, r in self.coef.iterrows()
         ]
-        lines.append(
-            text_table(["term", "mean", "sd", "median", "ci.lb", "ci.ub", "P(>0)"], rows)
-        )
+        lines.append(text_table(["term", "mean", "sd", "median", "ci.lb", "ci.ub", "P(>0)"], rows))
         lines += [
             "",
             f"tau (residual heterogeneity): median {fmt(self.tau.median)}, mean "
@@ -186,7 +189,10 @@ class BayesRegressionResult:
         ]
         if len(self.excluded):
             lines += ["", f"Excluded studies ({len(self.excluded)}):"]
-            lines += [f"  {a}: {b}" for a, b in zip(self.excluded.study, self.excluded.reason, strict=True)]
+            lines += [
+                f"  {a}: {b}"
+                for a, b in zip(self.excluded.study, self.excluded.reason, strict=True)
+            ]
         lines += [f"Note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -268,8 +274,14 @@ def meta_regression(
     level = check_level(level)
     tau_prior, coef_prior = check_priors(tau_prior, coef_prior)
     settings = check_sampler(
-        {"draws": draws, "tune": tune, "chains": chains, "cores": cores,
-         "target_accept": target_accept, "random_seed": random_seed}
+        {
+            "draws": draws,
+            "tune": tune,
+            "chains": chains,
+            "cores": cores,
+            "target_accept": target_accept,
+            "random_seed": random_seed,
+        }
     )
     X_all, names = moderator_matrix(mods, yi, data, intercept)
     inputs, extras = read_effects(
@@ -277,9 +289,7 @@ def meta_regression(
     )
     X = extras["mods"].reshape(inputs.k, -1)
     if inputs.k <= X.shape[1]:
-        raise MetaattError(
-            f"mods: {X.shape[1]} coefficients need more than {inputs.k} studies"
-        )
+        raise MetaattError(f"mods: {X.shape[1]} coefficients need more than {inputs.k} studies")
     pm, _ = import_pymc()
     coords = {"term": list(names), "study": [f"{i}" for i in range(inputs.k)]}
     with pm.Model(coords=coords) as model:

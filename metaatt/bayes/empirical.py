@@ -229,7 +229,9 @@ def turner_prior(
     if outcome is None:
         return LogNormalTau2(*_TURNER_GENERAL, source=f"{_TURNER_REF}: general setting")
     row = _outcome(outcome, TURNER_OUTCOMES, "outcome")
-    c1, c2 = sorted((_comparator(comparator1, "comparator1"), _comparator(comparator2, "comparator2")))
+    c1, c2 = sorted(
+        (_comparator(comparator1, "comparator1"), _comparator(comparator2, "comparator2"))
+    )
     pairs = {
         ("pharmacological", "placebo/control"): 0,
         ("pharmacological", "pharmacological"): 1,
@@ -240,7 +242,9 @@ def turner_prior(
     if (c1, c2) not in pairs:
         raise MetaattError("comparator1, comparator2: both cannot be placebo/control")
     col = pairs[(c1, c2)]
-    label = f"{_TURNER_REF}: {TURNER_OUTCOMES[list(TURNER_OUTCOMES)[row]]}, {TURNER_COMPARISONS[col]}"
+    label = (
+        f"{_TURNER_REF}: {TURNER_OUTCOMES[list(TURNER_OUTCOMES)[row]]}, {TURNER_COMPARISONS[col]}"
+    )
     return LogNormalTau2(_TURNER_MU[row][col], _TURNER_SIGMA[row][col], source=label)
 
 

@@ -131,7 +131,9 @@ def _build(
     if math.isfinite(high):
         u_hi = math.log(high)
     else:
-        span = 50.0 if not math.isfinite(decay) else max(50.0, _DROP_TAIL / max(decay, 1e-3) + 10)
+        # the integrand of the highest moment needed decays like exp(-(decay - moment) u)
+        rate = decay - moment
+        span = 50.0 if not math.isfinite(rate) else max(50.0, _DROP_TAIL / max(rate, 1e-3) + 10)
         u_hi = min(math.log(data_scale) + span, 300.0)
 
     def weight(u: np.ndarray) -> np.ndarray:
@@ -141,7 +143,6 @@ def _build(
         integrand, u_lo, u_hi, log_atom=log_atom, tail_weight=weight if moment else None
     )
     return rule, integrand, tau_atom
-
 
 
 class ExactPosterior:

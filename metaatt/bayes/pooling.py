@@ -109,8 +109,13 @@ def _exact_summaries(
     )
     pr_mean, pr_sd, pr_q, pr_hpd = out[1]
     predictive = PosteriorSummary(
-        pr_mean, pr_sd if post.second_moment_exists else math.inf, pr_q[1], pr_q[0], pr_q[2],
-        *pr_hpd, level,
+        pr_mean,
+        pr_sd if post.second_moment_exists else math.inf,
+        pr_q[1],
+        pr_q[0],
+        pr_q[2],
+        *pr_hpd,
+        level,
     )
     tau_mean, tau_sd = post.tau_mean_sd()
     tq = post.tau_quantile(probs)

@@ -436,9 +436,7 @@ def prior_from_spec(spec: Any, name: str = "prior") -> TauPrior | Normal | None:
     values = dict(spec.items())
     dist = str(values.pop("distribution", "")).lower().replace("_", "-")
     if dist not in _SPEC_NAMES:
-        raise MetaattError(
-            f"{name}: distribution must be one of {list(_SPEC_NAMES)}, got {dist!r}"
-        )
+        raise MetaattError(f"{name}: distribution must be one of {list(_SPEC_NAMES)}, got {dist!r}")
     cls, params = _SPEC_NAMES[dist]
     unknown = set(values) - set(params)
     if unknown:

@@ -155,8 +155,12 @@ class BayesPoolResult:
         x = self._posterior.grid(param, int(points))
         frame = pd.DataFrame({"x": x, "density": self._posterior.density(param, x)})
         frame.attrs.update(
-            {"param": param, "method": self.method, "measure": self.measure,
-             "synthetic": self.synthetic}
+            {
+                "param": param,
+                "method": self.method,
+                "measure": self.measure,
+                "synthetic": self.synthetic,
+            }
         )
         return frame
 
@@ -264,9 +268,7 @@ class BayesPoolResult:
             value = getattr(self, f.name)
             if f.name.startswith("_") or f.name in ("idata", "data"):
                 continue
-            if isinstance(value, PosteriorSummary):
-                value = value.to_dict()
-            elif isinstance(value, TauPrior | Normal):
+            if isinstance(value, PosteriorSummary | TauPrior | Normal):
                 value = value.to_dict()
             elif isinstance(value, pd.DataFrame):
                 value = value.to_dict(orient="records")
@@ -330,8 +332,15 @@ class BayesPoolResult:
         rows = [
             [str(s), fmt(y), fmt(se), fmt(m), fmt(md), fmt(sd), fmt(lo), fmt(hi)]
             for s, y, se, m, md, sd, lo, hi in zip(
-                theta.study, theta.yi, theta.se, theta["mean"], theta["median"], theta.sd,
-                theta.ci_low, theta.ci_high, strict=True,
+                theta.study,
+                theta.yi,
+                theta.se,
+                theta["mean"],
+                theta["median"],
+                theta.sd,
+                theta.ci_low,
+                theta.ci_high,
+                strict=True,
             )
         ]
         lines.append(text_table(header, rows))

@@ -56,8 +56,11 @@ def prior_density(spec):
             if t == 0:
                 return mp.mpf(0)
             x = t**2
-            return 2 * t * mp.exp(-((mp.log(x) - m) ** 2) / (2 * sg**2)) / (
-                x * sg * mp.sqrt(2 * mp.pi)
+            return (
+                2
+                * t
+                * mp.exp(-((mp.log(x) - m) ** 2) / (2 * sg**2))
+                / (x * sg * mp.sqrt(2 * mp.pi))
             )
 
         return f
@@ -107,7 +110,7 @@ class Model:
     def _cond(self, t):
         w = [1 / (vi + t**2) for vi in self.v]
         prec = mp.fsum(w)
-        num = mp.fsum(wi * yi for wi, yi in zip(w, self.y))
+        num = mp.fsum(wi * yi for wi, yi in zip(w, self.y, strict=True))
         if self.mu_spec is not None:
             prec += 1 / mp.mpf(self.mu_spec["sd"]) ** 2
             num += mp.mpf(self.mu_spec["mean"]) / mp.mpf(self.mu_spec["sd"]) ** 2
@@ -117,7 +120,7 @@ class Model:
         """log p(y | tau) with mu integrated out analytically."""
         m, V = self.cond(t)
         out = mp.mpf(0)
-        for yi, vi in zip(self.y, self.v):
+        for yi, vi in zip(self.y, self.v, strict=True):
             s2 = vi + t**2
             out += -mp.log(2 * mp.pi * s2) / 2 - (yi - m) ** 2 / (2 * s2)
         if self.mu_spec is not None:
@@ -128,7 +131,7 @@ class Model:
     def log_lik_mu0(self, t):
         """log p(y | mu = 0, tau)."""
         out = mp.mpf(0)
-        for yi, vi in zip(self.y, self.v):
+        for yi, vi in zip(self.y, self.v, strict=True):
             s2 = vi + t**2
             out += -mp.log(2 * mp.pi * s2) / 2 - yi**2 / (2 * s2)
         return out
@@ -152,8 +155,12 @@ class Model:
         lo = float(self.lo) if self.lo > 0 else 1e-8
         hi = float(self.hi) if self.hi != mp.inf else 1e5 * (1 + max(abs(float(a)) for a in self.y))
         ts = np.geomspace(lo, hi, 600)
-        lp = np.array([float(mp.log(self.post(mp.mpf(t))) if self.post(mp.mpf(t)) > 0 else -1e300)
-                       for t in ts])
+        lp = np.array(
+            [
+                float(mp.log(self.post(mp.mpf(t))) if self.post(mp.mpf(t)) > 0 else -1e300)
+                for t in ts
+            ]
+        )
         dens = np.exp(lp - lp.max()) * ts  # density in log tau
         cdf = np.cumsum(dens)
         cdf /= cdf[-1]
@@ -163,7 +170,7 @@ class Model:
 
     def integrate(self, f, upto=None):
         pts = self.breaks if upto is None else [b for b in self.breaks if b < upto] + [upto]
-        val, err = mp.quad(f, pts, error=True, maxdegree=10)
+        val, _err = mp.quad(f, pts, error=True, maxdegree=10)
         return val
 
     # -------------------------------------------------------------- tau
@@ -203,8 +210,10 @@ class Model:
         alpha = (1 - self.level) / 2
         hi_bracket = self.breaks[-2] * 10 if self.hi == mp.inf else self.hi
         lo_bracket = self.lo + mp.mpf(10) ** -12
-        q = {p: self.quantile(self.tau_cdf, p, lo_bracket, hi_bracket, self.tau_density)
-             for p in (alpha, mp.mpf(0.5), 1 - alpha, self.level)}
+        q = {
+            p: self.quantile(self.tau_cdf, p, lo_bracket, hi_bracket, self.tau_density)
+            for p in (alpha, mp.mpf(0.5), 1 - alpha, self.level)
+        }
         out = {
             "mean": mean,
             "sd": mp.sqrt(m2 - mean**2),
@@ -213,7 +222,9 @@ class Model:
             "ci_high": q[1 - alpha],
         }
         # shortest interval: starts at the lower bound when the density decreases from there
-        f_lo = self.post(self.lo) / self.Z if self.lo > 0 or self.prior(self.lo) != mp.inf else mp.inf
+        f_lo = (
+            self.post(self.lo) / self.Z if self.lo > 0 or self.prior(self.lo) != mp.inf else mp.inf
+        )
         if f_lo >= self.tau_density(q[self.level]):
             out["hpd_low"], out["hpd_high"] = self.lo, q[self.level]
         else:
@@ -247,7 +258,9 @@ class Model:
             return self.integrate(f) / self.Z
 
         mean = self.integrate(lambda t: self.post(t) * moments(t)[0]) / self.Z
-        second = self.integrate(lambda t: self.post(t) * (moments(t)[1] + moments(t)[0] ** 2)) / self.Z
+        second = (
+            self.integrate(lambda t: self.post(t) * (moments(t)[1] + moments(t)[0] ** 2)) / self.Z
+        )
         return cdf, dens, mean, mp.sqrt(second - mean**2)
 
     def mixture_stats(self, moments, hpd=True):
@@ -287,7 +300,9 @@ class Model:
             return self.prior(t) * mp.exp(self.log_lik_mu0(t))
 
         # the null model's integrand peaks elsewhere: integrate with its own breakpoints
-        z0 = mp.quad(f, [self.lo, *self.breaks[1:-1], *[b * 10 for b in self.breaks[-3:-1]], self.hi])
+        z0 = mp.quad(
+            f, [self.lo, *self.breaks[1:-1], *[b * 10 for b in self.breaks[-3:-1]], self.hi]
+        )
         return self.Z / z0
 
 
@@ -297,7 +312,7 @@ def _check_marginal(model, t):
 
     def integrand(mu):
         out = mp.mpf(0)
-        for yi, vi in zip(model.y, model.v):
+        for yi, vi in zip(model.y, model.v, strict=True):
             s2 = vi + t**2
             out += -mp.log(2 * mp.pi * s2) / 2 - (yi - mu) ** 2 / (2 * s2)
         if model.mu_spec is not None:
@@ -325,43 +340,139 @@ SCHOOLS_V = [s**2 for s in SCHOOLS_SE]
 
 def cases():
     out = [
-        ("schools_halfcauchy25_normal50", SCHOOLS_Y, SCHOOLS_V,
-         {"family": "half_cauchy", "scale": 25}, {"mean": 0, "sd": 50}, 0.95, 0.0, True),
-        ("schools_uniform_improper_normal50", SCHOOLS_Y, SCHOOLS_V,
-         {"family": "uniform", "low": 0, "high": None}, {"mean": 0, "sd": 50}, 0.95, 0.0, True),
-        ("schools_uniform_improper_flat", SCHOOLS_Y, SCHOOLS_V,
-         {"family": "uniform", "low": 0, "high": None}, None, 0.95, 0.0, True),
+        (
+            "schools_halfcauchy25_normal50",
+            SCHOOLS_Y,
+            SCHOOLS_V,
+            {"family": "half_cauchy", "scale": 25},
+            {"mean": 0, "sd": 50},
+            0.95,
+            0.0,
+            True,
+        ),
+        (
+            "schools_uniform_improper_normal50",
+            SCHOOLS_Y,
+            SCHOOLS_V,
+            {"family": "uniform", "low": 0, "high": None},
+            {"mean": 0, "sd": 50},
+            0.95,
+            0.0,
+            True,
+        ),
+        (
+            "schools_uniform_improper_flat",
+            SCHOOLS_Y,
+            SCHOOLS_V,
+            {"family": "uniform", "low": 0, "high": None},
+            None,
+            0.95,
+            0.0,
+            True,
+        ),
     ]
     y, v = random_case(101, 5, 0.3, 0.4, 0.02, 0.15)
-    out.append(("k5_halfnormal_flat", y, v, {"family": "half_normal", "scale": 0.5}, None,
-                0.95, 0.0, True))
+    out.append(
+        ("k5_halfnormal_flat", y, v, {"family": "half_normal", "scale": 0.5}, None, 0.95, 0.0, True)
+    )
     y, v = random_case(102, 12, 0.6, -0.2, 0.01, 0.3)
-    out.append(("k12_halfcauchy_normal", y, v, {"family": "half_cauchy", "scale": 0.5},
-                {"mean": 0, "sd": 1}, 0.90, -0.1, False))
+    out.append(
+        (
+            "k12_halfcauchy_normal",
+            y,
+            v,
+            {"family": "half_cauchy", "scale": 0.5},
+            {"mean": 0, "sd": 1},
+            0.90,
+            -0.1,
+            False,
+        )
+    )
     y, v = random_case(103, 7, 0.0, 0.25, 0.03, 0.08)
-    out.append(("k7_homogeneous_halft", y, v, {"family": "half_student_t", "nu": 3, "scale": 0.3},
-                {"mean": 0.2, "sd": 2}, 0.95, 0.2, True))
+    out.append(
+        (
+            "k7_homogeneous_halft",
+            y,
+            v,
+            {"family": "half_student_t", "nu": 3, "scale": 0.3},
+            {"mean": 0.2, "sd": 2},
+            0.95,
+            0.2,
+            True,
+        )
+    )
     y, v = random_case(104, 4, 0.4, 0.1, 0.05, 0.4)
-    out.append(("k4_uniform_flat", y, v, {"family": "uniform", "low": 0, "high": 2}, None,
-                0.95, 0.0, True))
+    out.append(
+        ("k4_uniform_flat", y, v, {"family": "uniform", "low": 0, "high": 2}, None, 0.95, 0.0, True)
+    )
     y, v = random_case(105, 10, 0.5, 0.3, 0.02, 0.2)
-    out.append(("k10_uniform_shifted", y, v, {"family": "uniform", "low": 0.05, "high": 1.5},
-                {"mean": 0, "sd": 1}, 0.80, 0.0, True))
+    out.append(
+        (
+            "k10_uniform_shifted",
+            y,
+            v,
+            {"family": "uniform", "low": 0.05, "high": 1.5},
+            {"mean": 0, "sd": 1},
+            0.80,
+            0.0,
+            True,
+        )
+    )
     y, v = random_case(106, 6, 0.25, -0.5, 0.04, 0.5)
-    out.append(("k6_turner_lognormal", y, v, {"family": "lognormal_tau2", "mu": -2.56, "sigma": 1.74},
-                {"mean": 0, "sd": 2.82}, 0.95, 0.0, True))
+    out.append(
+        (
+            "k6_turner_lognormal",
+            y,
+            v,
+            {"family": "lognormal_tau2", "mu": -2.56, "sigma": 1.74},
+            {"mean": 0, "sd": 2.82},
+            0.95,
+            0.0,
+            True,
+        )
+    )
     y, v = random_case(107, 9, 0.2, 0.35, 0.01, 0.12)
-    out.append(("k9_rhodes_logt", y, v,
-                {"family": "log_student_t_tau2", "location": -3.44, "scale": 2.59, "nu": 5},
-                None, 0.95, 0.0, True))
+    out.append(
+        (
+            "k9_rhodes_logt",
+            y,
+            v,
+            {"family": "log_student_t_tau2", "location": -3.44, "scale": 2.59, "nu": 5},
+            None,
+            0.95,
+            0.0,
+            True,
+        )
+    )
     y, v = random_case(108, 30, 0.8, 0.1, 0.005, 2.0)
-    out.append(("k30_unequal_halfnormal", y, v, {"family": "half_normal", "scale": 1.0},
-                {"mean": 0, "sd": 10}, 0.95, 0.5, False))
-    out.append(("k1_halfnormal_normal", [0.42], [0.09], {"family": "half_normal", "scale": 0.5},
-                {"mean": 0, "sd": 1}, 0.95, 0.0, True))
+    out.append(
+        (
+            "k30_unequal_halfnormal",
+            y,
+            v,
+            {"family": "half_normal", "scale": 1.0},
+            {"mean": 0, "sd": 10},
+            0.95,
+            0.5,
+            False,
+        )
+    )
+    out.append(
+        (
+            "k1_halfnormal_normal",
+            [0.42],
+            [0.09],
+            {"family": "half_normal", "scale": 0.5},
+            {"mean": 0, "sd": 1},
+            0.95,
+            0.0,
+            True,
+        )
+    )
     y, v = random_case(109, 2, 0.3, 0.2, 0.02, 0.06)
-    out.append(("k2_halfnormal_flat", y, v, {"family": "half_normal", "scale": 0.3}, None,
-                0.95, 0.0, True))
+    out.append(
+        ("k2_halfnormal_flat", y, v, {"family": "half_normal", "scale": 0.3}, None, 0.95, 0.0, True)
+    )
     return out
 
 
