@@ -186,11 +186,11 @@ def test_run_refuses_a_sheet_with_bad_cells(tmp_path, capsys):
 
     root = Path(__file__).resolve().parents[1]
     sheet = pd.read_csv(root / SHEET, dtype=str, keep_default_na=False)
-    sheet.loc[6, "sd_pre"] = "0"
+    sheet.loc[6, "sd_pre"] = "-1.5"
     sheet.to_csv(tmp_path / "sheet.csv", index=False)
     (tmp_path / "a.toml").write_text('[data]\nsheet = "sheet.csv"\n[effect_size]\nmetric = "d_z"\n')
     code, _, err = run(capsys, "run", tmp_path / "a.toml", "-o", tmp_path / "out")
     assert code == EXIT_USAGE
-    assert "sheet.csv has 2 invalid cell(s); run `metaatt validate" in err
+    assert "sheet.csv has 1 invalid cell(s); run `metaatt validate" in err
     assert "row 7 (line 8, study 'Synthetic 07'), column 'sd_pre'" in err
     assert not (tmp_path / "out").exists()
