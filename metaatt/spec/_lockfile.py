@@ -145,6 +145,9 @@ def lock(spec: AnalysisSpec | str | Path, *, progress: bool = False) -> Path:
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp creates 0600; a lock file is shared
         os.replace(temp, path)
     except OSError as exc:
         raise MetaattError(f"lock: cannot write {str(path)!r}: {exc.strerror}") from None

@@ -19,6 +19,9 @@ import pandas as pd
 __all__ = ["decode_number", "encode_number", "flatten", "flatten_frame", "to_jsonable"]
 
 _NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+#: keys that are not results: tables, labels, and iteration counts (an implementation detail
+#: that may change without any result changing)
+_NOT_NUMBERS = frozenset({"data", "excluded", "labels", "iterations"})
 
 
 def encode_number(value: float) -> float | str:
@@ -70,7 +73,7 @@ def flatten(
         value = value.to_dict()
     if isinstance(value, Mapping):
         for key, item in value.items():
-            if str(key).startswith("_") or str(key) in ("data", "excluded", "labels"):
+            if str(key).startswith("_") or str(key) in _NOT_NUMBERS:
                 continue
             flatten(item, f"{prefix}.{key}" if prefix else str(key), labels, out)
         return out

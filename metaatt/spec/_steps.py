@@ -272,14 +272,19 @@ def _subgroups(ctx: Context, column: str) -> StepOutput:
         test=models.test,
         level=models.level,
     )
-    table = result.groups.reset_index()
-    table = table.rename(columns={table.columns[0]: "group"})
+    groups = _as_frame(result.groups)
+    groups = groups.rename(columns={groups.columns[0]: "group"})
     key = f"subgroups.{column}"
-    numbers = flatten_frame(table, key, key="group")
+    numbers = flatten_frame(groups, key, key="group")
     for name in ("q_between", "q_between_df", "q_between_pval"):
-        value = getattr(result, name, None)
-        if value is not None:
-            numbers[f"{key}.{name}"] = float(value)
+        numbers[f"{key}.{name}"] = float(getattr(result, name))
+    test = {
+        "group": "test of subgroup differences",
+        "q": result.q_between,
+        "q_df": result.q_between_df,
+        "q_pval": result.q_between_pval,
+    }
+    table = pd.concat([groups, pd.DataFrame([test])], ignore_index=True)
     return StepOutput(key, f"Subgroups by {column}", result, table, numbers)
 
 
@@ -289,6 +294,13 @@ def _meta_regression(ctx: Context) -> StepOutput:
     moderators = list(ctx.spec.meta_regression.moderators)
     _check_columns(ctx, moderators, "[meta_regression] moderators")
     models = ctx.spec.models
+    data = ctx.effects.copy()
+    for column in moderators:  # sheet columns arrive as text: numbers become numbers
+        if not pd.api.types.is_numeric_dtype(data[column]):
+            text = data[column].astype("string").str.strip().replace("", pd.NA)
+            numbers = pd.to_numeric(text, errors="coerce")
+            if numbers.notna().sum() == text.notna().sum():
+                data[column] = numbers.astype(float)
     if all(m.isidentifier() for m in moderators):
         mods: Any = "~ " + " + ".join(moderators)
     else:
@@ -297,13 +309,30 @@ def _meta_regression(ctx: Context) -> StepOutput:
         "yi",
         "vi",
         mods,
-        data=ctx.effects,
+        data=data,
         method=models.methods[0],
         test=models.test,
         level=models.level,
     )
-    table = _as_frame(result)
-    numbers = flatten(result, "meta_regression")
+    coefficients = _as_frame(result.to_frame())
+    coefficients = coefficients.rename(columns={coefficients.columns[0]: "term"})
+    numbers = flatten_frame(coefficients, "meta_regression.coef", key="term")
+    values = result.to_dict()
+    fit = ("k", "tau2", "se_tau2", "tau2_ci_low", "tau2_ci_high", "i2", "h2", "r2",
+           "qm", "qm_df", "qm_pval", "qe", "qe_df", "qe_pval")  # fmt: skip
+    numbers.update(flatten({k: values[k] for k in fit if k in values}, "meta_regression"))
+    model_rows = pd.DataFrame(
+        [
+            {"term": "QM (test of moderators)", "statistic": values["qm"],
+             "df": values["qm_df"], "pval": values["qm_pval"]},
+            {"term": "QE (residual heterogeneity)", "statistic": values["qe"],
+             "df": values["qe_df"], "pval": values["qe_pval"]},
+            {"term": "tau^2 (residual)", "estimate": values["tau2"],
+             "ci_low": values["tau2_ci_low"], "ci_high": values["tau2_ci_high"]},
+            {"term": "R^2 (%)", "estimate": values.get("r2", np.nan)},
+        ]
+    )  # fmt: skip
+    table = pd.concat([coefficients, model_rows], ignore_index=True)
     return StepOutput("meta_regression", "Meta-regression", result, table, numbers)
 
 
@@ -372,10 +401,8 @@ def _influence(ctx: Context) -> StepOutput:
 
 
 def _as_frame(result: Any) -> pd.DataFrame:
-    if isinstance(result, pd.DataFrame):
-        return result.reset_index(
-            drop=not isinstance(result.index, pd.Index) or isinstance(result.index, pd.RangeIndex)
-        )
-    if hasattr(result, "to_frame"):
-        return result.to_frame()
-    raise MetaattError(f"cannot tabulate a {type(result).__name__}")  # pragma: no cover
+    """A table with the row labels (if any) as its first column."""
+    frame = result if isinstance(result, pd.DataFrame) else result.to_frame()
+    if not isinstance(frame.index, pd.RangeIndex):
+        frame = frame.reset_index()
+    return frame
