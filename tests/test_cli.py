@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from metaatt import datasets
+from metaatt import MetaattError, datasets
 from metaatt.cli import EXIT_DRIFT, EXIT_OK, EXIT_USAGE, main
 
 SPEC = """
@@ -194,3 +194,51 @@ def test_run_refuses_a_sheet_with_bad_cells(tmp_path, capsys):
     assert "sheet.csv has 1 invalid cell(s); run `metaatt validate" in err
     assert "row 7 (line 8, study 'Synthetic 07'), column 'sd_pre'" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_malformed_inputs_are_named_without_traceback(tmp_path, capsys):
+    import pandas as pd
+
+    (tmp_path / "binary.csv").write_bytes(b"\x00\xff\xfe not a csv \x00")
+    (tmp_path / "empty.csv").write_text("")
+    pd.DataFrame({"study": ["a", "b", "c"], "yi": [0.1, "x", 0.3], "vi": [0.1, 0.2, "?"]}).to_csv(
+        tmp_path / "cells.csv", index=False
+    )
+    cases = {
+        "empty.toml": ("", "give exactly one of sheet, table or dataset (none given)"),
+        "binary.toml": ('[data]\ntable = "binary.csv"\n', "cannot read"),
+        "nodata.toml": ('[data]\ntable = "empty.csv"\n', "No columns to parse"),
+        "cells.toml": (
+            '[data]\ntable = "cells.csv"\n',
+            "row 2 (line 3), column 'yi': 'x' is not a number",
+        ),
+    }
+    for name, (text, message) in cases.items():
+        (tmp_path / name).write_text(text)
+        code, _, err = run(capsys, "run", tmp_path / name, "-o", tmp_path / "out")
+        assert code == EXIT_USAGE, name
+        assert message in err, (name, err)
+    assert "row 3 (line 4), column 'vi': '?' is not a number" in err
+    code, _, err = run(capsys, "validate", tmp_path / "binary.csv")
+    assert code == EXIT_USAGE and "not a readable CSV file" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_effect_sizes_can_be_excluded_with_a_reason(tmp_path):
+    import pandas as pd
+
+    from metaatt import spec as ms
+
+    pd.DataFrame({"study": ["a", "b", "c"], "yi": [0.1, None, 0.3], "vi": [0.1, 0.2, 0.1]}).to_csv(
+        tmp_path / "t.csv", index=False
+    )
+    path = tmp_path / "a.toml"
+    path.write_text('[data]\ntable = "t.csv"\n[plots]\nforest = false\nfunnel = false\n')
+    with pytest.raises(MetaattError, match="row 2 \\(study 'b'\\) is missing"):
+        ms.run(path)
+    path.write_text(path.read_text().replace('"t.csv"', '"t.csv"\nmissing = "exclude"'))
+    results = ms.run(path)
+    assert results.primary.k == 2
+    assert list(results.primary.excluded.study) == ["b"]
+    assert "missing = 'exclude'" in results.primary.excluded.reason.iloc[0]
+    assert any("StudyExcludedWarning" in w for w in results.warnings)

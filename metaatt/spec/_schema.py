@@ -49,6 +49,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "dataset": Key("str", None, "a bundled dataset (metaatt.datasets.list_datasets())"),
         "label": Key("str", None, "column with study labels (default: study/author column)"),
         "synthetic": Key("bool", False, "mark the data as SYNTHETIC (demonstration only)"),
+        "missing": Key(
+            "str",
+            "raise",
+            "rows without an effect size: raise an error, or exclude them (with the reason)",
+            ("raise", "exclude"),
+        ),
     },
     "effect_size": {
         "measure": Key("str", None, "escalc measure code (e.g. RR, SMD, SMCR) for raw data"),

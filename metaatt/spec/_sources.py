@@ -124,14 +124,27 @@ def _table_effects(
             if column not in table.columns or column in ("yi", "vi"):
                 table[column] = computed[column].to_numpy()
     else:
-        table["yi"] = pd.to_numeric(table[effect.yi], errors="coerce")
-        table["vi"] = pd.to_numeric(table[effect.vi], errors="coerce")
-        bad = table[effect.yi].notna() & table["yi"].isna()
-        bad |= table[effect.vi].notna() & table["vi"].isna()
-        if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise MetaattError(f"[data]: row {i + 1} has a non-numeric effect size or variance")
+        problems = []
+        for role in ("yi", "vi"):
+            raw = frame[effect[role]]
+            values = pd.to_numeric(raw, errors="coerce")
+            for i in np.flatnonzero((raw.notna() & values.isna()).to_numpy()):
+                problems.append(
+                    f"[data] table: row {i + 1} (line {i + 2}), column {effect[role]!r}: "
+                    f"{raw.iloc[i]!r} is not a number"
+                )
+            table[role] = values.astype(float)
+        if problems:
+            raise SpecError(spec.source_name, problems)
     labels = _labels(table, label_column)
+    if spec.data.missing == "exclude":
+        missing = (table["yi"].isna() | table["vi"].isna()).to_numpy()
+        if "reason" not in table.columns:
+            table["reason"] = None
+        no_reason = table["reason"].isna() | (table["reason"].astype(str) == "")
+        table.loc[missing & no_reason.to_numpy(), "reason"] = (
+            "no effect size or variance in the data ([data] missing = 'exclude')"
+        )
     if "study" in table.columns:
         if [str(v) for v in table["study"]] == labels:
             table = table.drop(columns="study")
