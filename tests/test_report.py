@@ -129,3 +129,18 @@ def test_no_figures_requested_draws_nothing(tmp_path):
     )
     assert report.make_figures(ms.run(spec), tmp_path / "f") == []
     assert not (tmp_path / "f").exists()
+
+
+def test_spec_and_report_load_no_heavy_dependency():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, metaatt\n"
+        "metaatt.report.to_markdown, metaatt.spec.load, metaatt.datasets.load_bcg\n"
+        "import metaatt.cli\n"
+        "heavy = ('pymc', 'arviz', 'matplotlib', 'statsmodels', 'pytensor')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -238,3 +238,50 @@ def test_progress_bar_goes_to_stderr(spec_path, tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "metaatt run" in captured.err or "pool" in captured.err
+
+
+def test_bayes_sections_reach_bayes_pool(monkeypatch):
+    import metaatt.bayes
+
+    calls = []
+    real = metaatt.bayes.pool
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs)
+        kwargs = {
+            k: v for k, v in kwargs.items() if k not in ("random_seed", "draws", "tune", "chains")
+        }
+        return real(*args, **{**kwargs, "method": "exact"})
+
+    monkeypatch.setattr(metaatt.bayes, "pool", spy)
+    spec = ms.from_dict(
+        {
+            "seed": 99,
+            "data": {"dataset": "raudenbush1985"},
+            "bayes": [
+                {
+                    "name": "sampled",
+                    "method": "nuts",
+                    "draws": 200,
+                    "tune": 100,
+                    "chains": 2,
+                    "tau_prior": {"distribution": "half-cauchy", "scale": 0.3},
+                    "mu_prior": {"distribution": "normal", "mean": 0, "sd": 1},
+                    "level": 0.9,
+                },
+                {"tau_prior": {"distribution": "uniform", "low": 0, "high": 2}},
+            ],
+            "plots": {"forest": False, "funnel": False},
+        }
+    )
+    results = ms.run(spec)
+    sampled, exact = calls
+    assert sampled["method"] == "nuts" and sampled["random_seed"] == 99
+    assert (sampled["draws"], sampled["tune"], sampled["chains"]) == (200, 100, 2)
+    assert sampled["level"] == 0.9
+    assert repr(sampled["tau_prior"]).startswith("HalfCauchy")
+    assert sampled["mu_prior"].sd == 1
+    assert exact["method"] == "exact" and "random_seed" not in exact
+    assert repr(exact["tau_prior"]).startswith("Uniform")
+    assert set(results.bayes) == {"sampled", "bayes2"}
+    assert results.numbers["bayes.bayes2[mu].mean"] == results.bayes["bayes2"].mu.mean

@@ -434,6 +434,9 @@ def _cross_checks(sections: dict[str, Section], bayes: list[Section], problems: 
     if len(set(names)) != len(names):
         problems.append(f"[[bayes]] name: names must differ, got {names}")
     for b in bayes:
+        for key in ("draws", "tune", "chains"):
+            if b[key] < 1:
+                problems.append(f"[bayes {b.name}] {key}: must be >= 1, got {b[key]}")
         if b.tau_prior is None:
             problems.append(
                 f"[bayes {b.name}]: tau_prior is required, e.g. "

@@ -95,6 +95,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "mu_prior": Key("prior", None, "prior on mu (default: the bayes module's default)"),
         "method": Key("str", "exact", "exact (numerical integration) or nuts", ("exact", "nuts")),
         "level": Key("level", 0.95, "credible level"),
+        "draws": Key("int", 1000, "nuts: posterior draws per chain (seeded by the top-level seed)"),
+        "tune": Key("int", 1000, "nuts: tuning steps per chain"),
+        "chains": Key("int", 4, "nuts: number of chains"),
     },
     "subgroups": {
         "by": Key("str_list", [], "column(s) of the effect-size table defining subgroups"),

@@ -197,7 +197,9 @@ def _bayes(ctx: Context, section: Section) -> StepOutput:
     if section.mu_prior is not None:
         kwargs["mu_prior"] = _prior(section.mu_prior)
     if section.method == "nuts":
-        kwargs["random_seed"] = ctx.spec.seed
+        kwargs.update(
+            random_seed=ctx.spec.seed, draws=section.draws, tune=section.tune, chains=section.chains
+        )
     if section.level != 0.95:
         kwargs["level"] = section.level
     result = bayes.pool(ctx.effects, **kwargs)
