@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from pathlib import Path
 from types import MappingProxyType
@@ -60,6 +61,7 @@ def run(
         for step in steps:
             bar.set_description(step.title)
             produced = step.run(ctx)
+            produced = dataclasses.replace(produced, numbers=MappingProxyType(produced.numbers))
             ctx.outputs[step.key] = produced
             outputs[step.key] = produced
             _record(caught, step.title, recorded)

@@ -8,7 +8,7 @@ effect-size table and turns its result into a tidy table (for reports) and named
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +36,7 @@ class StepOutput:
     title: str
     result: Any
     table: pd.DataFrame | None
-    numbers: dict[str, float]
+    numbers: Mapping[str, float]
 
 
 @dataclass
