@@ -19,6 +19,7 @@ __all__ = [
     "ConvergenceWarning",
     "DegenerateStatisticWarning",
     "HeterogeneityUndefinedWarning",
+    "InfeasibleAssumptionWarning",
     "MetaattError",
     "MetaattWarning",
     "SamplingWarning",
@@ -58,6 +59,10 @@ class DegenerateStatisticWarning(MetaattWarning):
 
 class HeterogeneityUndefinedWarning(MetaattWarning):
     """Heterogeneity statistics are undefined (for example k = 1); they are reported as NaN."""
+
+
+class InfeasibleAssumptionWarning(MetaattWarning):
+    """An assumed value (e.g. a correlation) is impossible for the observed data."""
 
 
 class StudyExcludedWarning(MetaattWarning):

@@ -200,3 +200,21 @@ def test_swapping_arms_flips_the_sign(n1, n2, data, scale):
     b = between_categorical(x2, n2, x1, n1, categorical=scale)
     assert a.yi[0] == pytest.approx(-b.yi[0], abs=1e-10)
     assert a.vi[0] == pytest.approx(b.vi[0], rel=1e-10)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 80), st.data(), st.floats(-1, 1),
+       st.sampled_from(["logit", "probit", "log_or"]))  # fmt: skip
+def test_any_assumed_phi_gives_a_feasible_finite_result(n, data, phi, scale):
+    x_pre = data.draw(st.integers(0, n))
+    x_post = data.draw(st.integers(0, n))
+    out = marginal_categorical(x_pre, x_post, n, assumed_phi=phi, categorical=scale)
+    if out.reason[0] is not None:  # only phi = 1 with equal margins: nobody changed
+        assert out.reason[0].startswith("phi = 1") and x_pre == x_post and phi > 0.99
+        return
+    assert np.isfinite(out.yi[0]) and out.vi[0] > 0
+    if np.isfinite(out.phi_used[0]):
+        p11 = p11_from_phi(out.phi_used[0], x_pre / n, x_post / n)
+        assert out.p11_low[0] - 1e-12 <= p11 <= out.p11_high[0] + 1e-12
+    grid = marginal_sensitivity(x_pre, x_post, n, points=4, categorical=scale)
+    assert np.isfinite(grid.yi).all() and (grid.vi >= -1e-12).all()

@@ -333,3 +333,58 @@ def test_swapping_arms_flips_the_sign(a_pre, a_post, c_pre, c_post, sd1, sd2, n1
     forward, backward = ppc(x, y), ppc(y, x)
     assert forward.yi[0] == pytest.approx(-backward.yi[0], abs=1e-12)
     assert forward.vi[0] == pytest.approx(backward.vi[0])
+
+
+def test_a_row_an_extractor_refuses_keeps_a_reason(monkeypatch):
+    from metaatt.attachment import compute, formats
+
+    original = formats.HANDLERS["paired_t"]
+
+    def picky(v, s):
+        if (v["t"] > 5).any():
+            raise MetaattError("t: too large for this test")
+        return original(v, s)
+
+    monkeypatch.setitem(compute.HANDLERS, "paired_t", picky)
+    frame = pd.concat([_one(instrument="RF", format="paired_t", t=t, n=20) for t in (2.0, 9.0)],
+                      ignore_index=True)  # fmt: skip
+    es = effect_sizes(frame)
+    assert np.isfinite(es.yi[0]) and es.reason[0] is None
+    assert np.isnan(es.yi[1]) and es.reason[1] == "cannot compute: t: too large for this test"
+
+
+def test_chi2_accepts_a_categorical_instrument():
+    es = effect_sizes(_one(instrument="AAI", format="chi2", chi2=4.0, sign=1, n=50, n_c=50,
+                           comparator="TAU"))  # fmt: skip
+    assert es.yi[0] == pytest.approx(ex.from_chi2(4.0, 100).yi[0]) and es.direction[0] == 1
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.floats(-4, 4), st.integers(5, 200), st.sampled_from(["paired_t", "p_value"]))
+def test_reversing_an_instruments_direction_flips_the_sign(t, n, fmt):
+    reversed_rf = default_registry().add(
+        "RF_reversed", construct="test: RF scored the other way", kind="dimensional",
+        direction=-1,
+    )  # fmt: skip
+    row = {"format": fmt, "n": n}
+    row.update({"t": t} if fmt == "paired_t" else
+               {"p": 0.04, "design": "within", "sign": 1 if t >= 0 else -1})  # fmt: skip
+    a = effect_sizes(_one(instrument="RF", **row), instruments=reversed_rf)
+    b = effect_sizes(_one(instrument="RF_reversed", **row), instruments=reversed_rf)
+    assert a.yi[0] == pytest.approx(-b.yi[0], abs=1e-12) and a.vi[0] == b.vi[0]
+    assert (a.direction[0], b.direction[0]) == (1, -1)
+
+
+def test_instruments_from_a_table_or_csv(tmp_path):
+    extra = pd.DataFrame([{"name": "ECR-R_anxiety_sum", "construct": "anxiety, sum score",
+                           "kind": "dimensional", "direction": -1, "scale_min": 18,
+                           "scale_max": 126}])  # fmt: skip
+    row = dict(instrument="ECR-R_anxiety_sum", format="pre_post_means", m_pre=80, sd_pre=15,
+               m_post=70, n=30, r=0.6)  # fmt: skip
+    with pytest.raises(MetaattError, match="unknown instrument"):
+        effect_sizes(_one(**row))
+    es = effect_sizes(_one(**row), instruments=extra)
+    assert es.yi[0] > 0 and es.direction[0] == -1
+    path = tmp_path / "instruments.csv"
+    extra.to_csv(path, index=False)
+    assert effect_sizes(_one(**row), instruments=path).yi[0] == es.yi[0]

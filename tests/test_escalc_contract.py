@@ -98,11 +98,23 @@ def test_undefined_measure_gives_nan_and_reason() -> None:
 
 
 def test_mporm_infeasible_correlation() -> None:
-    out = metaatt.escalc("MPORM", ai=[4, 4], bi=[6, 6], ci=[7, 7], di=[3, 3], ri=[0.2, 0.9])
-    assert np.isfinite(out.vi.iloc[0])
-    assert np.isnan(out.vi.iloc[1])
+    """metafor's number for an impossible correlation, with a warning giving the range."""
+    with pytest.warns(
+        metaatt.InfeasibleAssumptionWarning, match=r"row 2: ri = 0.9, feasible \[-0.8018, 0.5345\]"
+    ):
+        out = metaatt.escalc("MPORM", ai=[4, 4], bi=[6, 6], ci=[7, 7], di=[3, 3], ri=[0.2, 0.9])
     assert out.yi.iloc[1] == pytest.approx(np.log(4 * 3 / (6 * 7)))
-    assert "[-0.8018, 0.5345]" in out.reason.iloc[1]
+    n1 = n2 = 10
+    p1, p2 = 0.4, 0.7
+    expected = (
+        1 / 4
+        + 1 / 6
+        + 1 / 7
+        + 1 / 3
+        - 2 * 0.9 * 10 / (n1 * n2 * np.sqrt(p1 * (1 - p1) * p2 * (1 - p2)))
+    )
+    assert out.vi.iloc[1] == pytest.approx(expected, rel=1e-12)
+    assert out.reason.isna().all()
 
 
 def test_estimate_kept_without_variance_as_in_metafor() -> None:

@@ -100,3 +100,16 @@ def test_forest_of_refit_tables(bcg, name):
     np.testing.assert_allclose(
         one(fig, "study-markers").get_offsets()[:, 0], np.exp(table.estimate)
     )
+
+
+def test_forest_of_an_escalc_table_reads_the_measure():
+    escalc = need("escalc")
+    bcg = metaatt.datasets.load_bcg()
+    es = escalc("RR", ai=bcg.tpos, bi=bcg.tneg, ci=bcg.cpos, di=bcg.cneg, data=bcg)
+    res = metaatt.pool(es, labels=bcg.author + ", " + bcg.year.astype(str))
+    fig = forest(res, transform="auto", columns=["year"])
+    assert one(fig, "study-markers").axes.get_xscale() == "log"
+    assert "RR [95% CI]" in texts(fig)
+    assert [t.get_text() for t in cells(fig, "left", 1)] == [str(y) for y in bcg.year]
+    plain = forest(res)
+    assert "log RR [95% CI]" in texts(plain)

@@ -10,19 +10,17 @@ The sheet format is documented in ``data/attachment/SHEET_FORMAT.md``.
 
 from __future__ import annotations
 
-from .categorical import (
-    CATEGORICAL_SCALES,
-    between_categorical,
+from .categorical import CATEGORICAL_SCALES, between_categorical, paired_categorical
+from .compute import OUTPUT_COLUMNS, effect_sizes
+from .direction import harmonize
+from .instruments import Instrument, InstrumentRegistry, default_registry
+from .marginal import (
     feasible_p11,
     marginal_categorical,
     marginal_sensitivity,
     p11_from_phi,
-    paired_categorical,
     phi_from_p11,
 )
-from .compute import OUTPUT_COLUMNS, effect_sizes
-from .direction import harmonize
-from .instruments import Instrument, InstrumentRegistry, default_registry
 from .problems import SheetProblem, SheetReport
 from .schema import COLUMNS, FORMATS
 from .sheet import Sheet, read_sheet

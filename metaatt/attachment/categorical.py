@@ -2,7 +2,8 @@
 
 Paired data (the same patients classified before and after therapy) come as a full table
 ``n_ss`` (secure -> secure), ``n_si`` (secure -> insecure), ``n_is`` (insecure -> secure),
-``n_ii`` (insecure -> insecure), or as marginal counts only (secure before, secure after).
+``n_ii`` (insecure -> insecure), or as marginal counts only (secure before, secure after: see
+:mod:`metaatt.attachment.marginal`).
 Independent arms at post-test come as secure counts per arm. Positive values always mean
 more security after therapy (or in the arm than in the comparator).
 
@@ -31,17 +32,7 @@ from ..errors import MetaattError
 from ..extract._common import check_range, read_vectors
 from ..extract.convert import COX_CONSTANT, LOGIT_CONSTANT
 
-__all__ = [
-    "CATEGORICAL_SCALES",
-    "ZERO_CELL_POLICIES",
-    "between_categorical",
-    "feasible_p11",
-    "marginal_categorical",
-    "marginal_sensitivity",
-    "p11_from_phi",
-    "paired_categorical",
-    "phi_from_p11",
-]
+__all__ = ["CATEGORICAL_SCALES", "ZERO_CELL_POLICIES", "between_categorical", "paired_categorical"]
 
 CATEGORICAL_SCALES = ("logit", "normal", "probit", "log_or", "conditional")
 ZERO_CELL_POLICIES = ("add", "none")
@@ -55,50 +46,6 @@ def _escalc(measure: str, **inputs: Any) -> pd.DataFrame:
     from ..effects import escalc
 
     return escalc(measure, add=0.0, to="none", **inputs)
-
-
-def feasible_p11(p_pre: Any, p_post: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Range of the concordant proportion p11 (secure at both occasions) given the margins.
-
-    Parameters
-    ----------
-    p_pre, p_post
-        Proportions secure before and after.
-
-    Returns
-    -------
-    (low, high)
-        ``max(0, p_pre + p_post - 1)`` and ``min(p_pre, p_post)`` (Frechet bounds).
-
-    Notes
-    -----
-    The table is determined exactly when ``low == high``, i.e. when a margin is 0 or 1.
-
-    References
-    ----------
-    Frechet, M. (1951). Sur les tableaux de correlation dont les marges sont donnees. Annales
-    de l'Universite de Lyon, Section A, 14, 53-77.
-    """
-    p1, p2 = np.asarray(p_pre, dtype=float), np.asarray(p_post, dtype=float)
-    return np.maximum(0.0, p1 + p2 - 1.0), np.minimum(p1, p2)
-
-
-def phi_from_p11(p11: Any, p_pre: Any, p_post: Any) -> np.ndarray:
-    """phi = (p11 - p_pre p_post) / sqrt(p_pre q_pre p_post q_post) (NaN if a margin is 0/1)."""
-    p11, p1, p2 = (np.asarray(x, dtype=float) for x in (p11, p_pre, p_post))
-    denom = np.sqrt(p1 * (1 - p1) * p2 * (1 - p2))
-    out = np.full(np.broadcast(p11, p1, p2).shape, np.nan)
-    ok = np.broadcast_to(denom > 0, out.shape)
-    num = np.broadcast_to(p11 - p1 * p2, out.shape)
-    den = np.broadcast_to(denom, out.shape)
-    out[ok] = num[ok] / den[ok]
-    return out
-
-
-def p11_from_phi(phi: Any, p_pre: Any, p_post: Any) -> np.ndarray:
-    """p11 = p_pre p_post + phi sqrt(p_pre q_pre p_post q_post)."""
-    phi, p1, p2 = (np.asarray(x, dtype=float) for x in (phi, p_pre, p_post))
-    return p1 * p2 + phi * np.sqrt(p1 * (1 - p1) * p2 * (1 - p2))
 
 
 def _probit_paired(p1, p2, p11, n):
@@ -202,8 +149,8 @@ def paired_categorical(
     vi = np.full(k, np.nan)
     ok = reason == None  # noqa: E711 (elementwise)
     if categorical == "probit":
-        p1, p2, p11 = (ss + si) / n, (ss + is_) / n, ss / n
-        yi[ok], vi[ok] = (x[ok] for x in _probit_paired(p1, p2, p11, n))
+        p1, p2, p11 = (ss[ok] + si[ok]) / n[ok], (ss[ok] + is_[ok]) / n[ok], ss[ok] / n[ok]
+        yi[ok], vi[ok] = _probit_paired(p1, p2, p11, n[ok])
         metric = "d_raw_change"
         formula = "probit: d = Phi^-1(p_post) - Phi^-1(p_pre), paired delta-method variance"
     elif ok.any():
@@ -224,234 +171,6 @@ def paired_categorical(
     else:
         metric, formula = "d_raw_change", ""
     return _frame(yi, vi, metric, formula, assumptions=assumptions, reason=reason)
-
-
-def _marginal_inputs(n_secure_pre: Any, n_secure_post: Any, n: Any) -> dict[str, np.ndarray]:
-    v = read_vectors(None, None, x_pre=n_secure_pre, x_post=n_secure_post, n=n)
-    check_range(v["n"], "n", low=1, integer=False, what="patients")
-    check_range(v["x_pre"], "n_secure_pre", low=0, what="a count")
-    check_range(v["x_post"], "n_secure_post", low=0, what="a count")
-    check_range(v["n"] - v["x_pre"], "n_secure_pre", low=0, what="cannot exceed n")
-    check_range(v["n"] - v["x_post"], "n_secure_post", low=0, what="cannot exceed n")
-    return v
-
-
-def marginal_categorical(
-    n_secure_pre: Any,
-    n_secure_post: Any,
-    n: Any,
-    *,
-    phi: Any = None,
-    assumed_phi: float = 0.5,
-    categorical: str = "logit",
-    zero_cells: str = "add",
-    cc: float = 0.5,
-) -> pd.DataFrame:
-    """Effect size from marginal secure counts of the same patients (no paired table).
-
-    Parameters
-    ----------
-    n_secure_pre, n_secure_post
-        Secure patients before and after (same n patients).
-    n
-        Patients classified on both occasions.
-    phi
-        Known phi correlations between occasions (entries may be NaN).
-    assumed_phi
-        Used where ``phi`` is missing; recorded as an assumption.
-    categorical, zero_cells, cc
-        As in :func:`paired_categorical`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``yi``, ``vi``, ``metric``, ``formula``, ``phi_used``, ``p11_low``, ``p11_high``,
-        ``assumptions``, ``reason``.
-
-    Notes
-    -----
-    When a margin is 0 or n the table is determined exactly (``p11`` has one feasible value)
-    and :func:`paired_categorical` is used on it, with the zero-cell policy. Otherwise the
-    marginal log OR uses metafor's ``MPORM`` with phi; a phi outside the feasible range
-    implied by ``p11 in [max(0, p_pre + p_post - 1), min(p_pre, p_post)]`` is moved to the
-    nearest bound and recorded. MPORM's variance is ``1/(n p1 q1) + 1/(n p2 q2) -
-    2 phi / (n sqrt(p1 q1 p2 q2))``. The conditional OR cannot be computed from margins unless
-    the table is determined.
-
-    References
-    ----------
-    Becker & Balagtas (1993); Zou (2007); metafor's escalc documentation (measure MPORM).
-    """
-    check_choice(categorical, "categorical", CATEGORICAL_SCALES)
-    check_choice(zero_cells, "zero_cells", ZERO_CELL_POLICIES)
-    v = _marginal_inputs(n_secure_pre, n_secure_post, n)
-    k = len(v["n"])
-    x1, x2, nn = v["x_pre"], v["x_post"], v["n"]
-    p1, p2 = x1 / nn, x2 / nn
-    low, high = feasible_p11(p1, p2)
-    determined = low == high
-    phi_in = (
-        read_vectors(None, None, nan_ok=("phi",), phi=phi).get("phi") if phi is not None else None
-    )
-    if phi_in is None:
-        phi_in = np.full(k, np.nan)
-    elif len(phi_in) == 1:
-        phi_in = np.repeat(phi_in, k)
-    check_range(np.array([float(assumed_phi)]), "assumed_phi", low=-1, high=1)
-    check_range(phi_in[~np.isnan(phi_in)], "phi", low=-1, high=1)
-    imputed = np.isnan(phi_in)
-    phi_used = np.where(imputed, float(assumed_phi), phi_in)
-    out = pd.DataFrame(
-        {
-            "yi": np.nan, "vi": np.nan, "metric": "", "formula": "", "phi_used": np.nan,
-            "p11_low": low, "p11_high": high, "assumptions": "", "reason": None,
-        },
-        index=range(k),
-    )  # fmt: skip
-    notes = [[] for _ in range(k)]
-    if determined.any():
-        idx = np.flatnonzero(determined)
-        ss = low[idx] * nn[idx]
-        table = paired_categorical(
-            np.round(ss), np.round(x1[idx] - ss), np.round(x2[idx] - ss),
-            np.round(nn[idx] - x1[idx] - x2[idx] + ss),
-            categorical=categorical, zero_cells=zero_cells, cc=cc,
-        )  # fmt: skip
-        for col in ("yi", "vi", "metric", "reason"):
-            out.loc[idx, col] = table[col].to_numpy()
-        out.loc[idx, "formula"] = [
-            "table determined by the margins (a margin is 0 or n); " + f for f in table.formula
-        ]
-        for j, i in enumerate(idx):
-            if table.assumptions.iloc[j]:
-                notes[i].append(table.assumptions.iloc[j])
-    rest = np.flatnonzero(~determined)
-    if len(rest):
-        phi_low = phi_from_p11(low[rest], p1[rest], p2[rest])
-        phi_high = phi_from_p11(high[rest], p1[rest], p2[rest])
-        wanted = phi_used[rest]
-        clamped = np.clip(wanted, phi_low, phi_high)
-        phi_used[rest] = clamped
-        out.loc[rest, "phi_used"] = clamped
-        for j, i in enumerate(rest):
-            if imputed[i]:
-                notes[i].append(f"phi between occasions assumed {assumed_phi:g} (MPORM)")
-            if clamped[j] != wanted[j]:
-                notes[i].append(
-                    f"phi {wanted[j]:g} infeasible for these margins (feasible "
-                    f"[{phi_low[j]:.3f}, {phi_high[j]:.3f}]); set to {clamped[j]:.3f}"
-                )
-        if categorical == "conditional":
-            out.loc[rest, "reason"] = (
-                "the conditional (McNemar) OR needs the full paired table, not margins"
-            )
-            out.loc[rest, "metric"] = "log_or_conditional"
-        elif categorical == "probit":
-            p11 = p11_from_phi(clamped, p1[rest], p2[rest])
-            yi, vi = _probit_paired(p1[rest], p2[rest], p11, nn[rest])
-            out.loc[rest, ["yi", "vi"]] = np.column_stack([yi, vi])
-            out.loc[rest, "metric"] = "d_raw_change"
-            out.loc[rest, "formula"] = (
-                "probit: d = Phi^-1(p_post) - Phi^-1(p_pre); p11 from phi, paired variance"
-            )
-        else:
-            es = _escalc(
-                "MPORM", ai=x2[rest], bi=nn[rest] - x2[rest], ci=x1[rest], di=nn[rest] - x1[rest],
-                ri=clamped,
-            )  # fmt: skip
-            yi, vi = _to_scale(es["yi"].to_numpy(), es["vi"].to_numpy(), categorical)
-            out.loc[rest, ["yi", "vi"]] = np.column_stack([yi, vi])
-            if "reason" in es:
-                out.loc[rest, "reason"] = es["reason"].to_numpy()
-            out.loc[rest, "metric"] = "log_or_paired" if categorical == "log_or" else "d_raw_change"
-            out.loc[rest, "formula"] = "MPORM: marginal log OR with phi" + (
-                f"; {_SCALE_FORMULA[categorical]}" if categorical in _SCALE_FORMULA else ""
-            )
-    out["assumptions"] = ["; ".join(x) for x in notes]
-    out["reason"] = pd.Series(_reasons(out["reason"]), dtype=object)
-    out["yi"] = out["yi"].astype(float)
-    out["vi"] = out["vi"].astype(float)
-    return out
-
-
-def marginal_sensitivity(
-    n_secure_pre: Any,
-    n_secure_post: Any,
-    n: Any,
-    *,
-    points: int = 11,
-    categorical: str = "logit",
-) -> pd.DataFrame:
-    """How a marginal-counts effect size moves over the whole feasible range of p11.
-
-    Parameters
-    ----------
-    n_secure_pre, n_secure_post, n
-        Marginal secure counts and patients (one value or one per study).
-    points
-        Grid points from the lowest to the highest feasible p11 (>= 2).
-    categorical
-        ``"logit"``, ``"normal"``, ``"probit"`` or ``"log_or"``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per study and grid point: ``row`` (1-based study), ``p11``, ``phi``, implied
-        cells ``n_ss``, ``n_si``, ``n_is``, ``n_ii`` (possibly fractional), ``yi``, ``vi``,
-        ``ci_low``, ``ci_high`` (95% Wald), ``determined`` (True when the margins fix the
-        table: one point).
-
-    Notes
-    -----
-    ``p11`` runs over ``[max(0, p_pre + p_post - 1), min(p_pre, p_post)]``; ``phi`` is the
-    implied correlation; the effect size is computed as in :func:`marginal_categorical` with
-    that phi (no continuity correction is needed unless the table is determined).
-
-    References
-    ----------
-    Frechet (1951); Becker & Balagtas (1993).
-    """
-    check_choice(categorical, "categorical", ("logit", "normal", "probit", "log_or"))
-    if int(points) != points or points < 2:
-        raise MetaattError(f"points: need a whole number >= 2, got {points!r}")
-    v = _marginal_inputs(n_secure_pre, n_secure_post, n)
-    k = len(v["n"])
-    p1, p2 = v["x_pre"] / v["n"], v["x_post"] / v["n"]
-    low, high = feasible_p11(p1, p2)
-    grid = low[:, None] + (high - low)[:, None] * np.linspace(0, 1, int(points))[None, :]
-    rows = np.repeat(np.arange(k), int(points))
-    p11 = grid.ravel()
-    determined = np.repeat(low == high, int(points))
-    keep = ~determined | (np.tile(np.arange(int(points)), k) == 0)
-    rows, p11, determined = rows[keep], p11[keep], determined[keep]
-    nn, q1, q2 = v["n"][rows], p1[rows], p2[rows]
-    ss = p11 * nn
-    cells = np.column_stack([ss, q1 * nn - ss, q2 * nn - ss, nn * (1 - q1 - q2) + ss])
-    phi = phi_from_p11(p11, q1, q2)
-    yi, vi = np.full(len(rows), np.nan), np.full(len(rows), np.nan)
-    free = ~determined
-    if free.any():
-        if categorical == "probit":
-            yi[free], vi[free] = _probit_paired(q1[free], q2[free], p11[free], nn[free])
-        else:
-            es = _escalc(
-                "MPORM", ai=q2[free] * nn[free], bi=(1 - q2[free]) * nn[free],
-                ci=q1[free] * nn[free], di=(1 - q1[free]) * nn[free], ri=phi[free],
-            )  # fmt: skip
-            yi[free], vi[free] = _to_scale(es["yi"].to_numpy(), es["vi"].to_numpy(), categorical)
-    if determined.any():
-        table = paired_categorical(*cells[determined].T, categorical=categorical)
-        yi[determined], vi[determined] = table["yi"].to_numpy(), table["vi"].to_numpy()
-    se = np.sqrt(np.where(vi >= 0, vi, np.nan))
-    z = stats.norm.isf(0.025)
-    return pd.DataFrame(
-        {
-            "row": rows + 1, "p11": p11, "phi": phi,
-            "n_ss": cells[:, 0], "n_si": cells[:, 1], "n_is": cells[:, 2], "n_ii": cells[:, 3],
-            "yi": yi, "vi": vi, "ci_low": yi - z * se, "ci_high": yi + z * se,
-            "determined": determined,
-        }
-    )  # fmt: skip
 
 
 def between_categorical(

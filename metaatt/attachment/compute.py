@@ -53,6 +53,29 @@ def _inputs(raw: dict[str, list], values: dict[str, list], formats: list[str]) -
     return out
 
 
+def _run(
+    handler: Any, values: pd.DataFrame, rows: np.ndarray, settings: Settings
+) -> list[tuple[np.ndarray, pd.DataFrame]]:
+    """Run a handler on all its rows; if an extractor refuses, isolate the refused rows.
+
+    A row the validator let through but an extractor rejects keeps NaN and the extractor's
+    message as its reason: it is never dropped, and the other rows are still computed.
+    """
+    try:
+        return [(rows, handler(values.iloc[rows], settings))]
+    except MetaattError:
+        pass
+    out = []
+    for row in rows:
+        single = np.array([row])
+        try:
+            out.append((single, handler(values.iloc[single], settings)))
+        except MetaattError as err:
+            failed = pd.DataFrame({"reason": [f"cannot compute: {err}"]})
+            out.append((single, failed))
+    return out
+
+
 def effect_sizes(
     sheet: Any,
     *,
@@ -111,6 +134,24 @@ def effect_sizes(
     ----------
     Morris, S. B., & DeShon, R. P. (2002). Combining effect size estimates in meta-analysis
     with repeated measures and independent-groups designs. Psychological Methods, 7, 105-125.
+
+    Examples
+    --------
+    Morris (2008, Table 5), study 1 of Carlson & Schmidt (1999) as a ``ppc`` row (not an
+    attachment measure, so the instrument is registered first); d_ppc2 = 0.7684:
+
+    >>> import pandas as pd
+    >>> from metaatt.attachment import default_registry, effect_sizes
+    >>> reg = default_registry().add("training_outcome", construct="training outcome",
+    ...                              kind="dimensional", direction=1)
+    >>> sheet = pd.DataFrame([dict(
+    ...     study="Carlson & Schmidt 1999, study 1", outcome="training", comparator="control",
+    ...     instrument="training_outcome", source="Morris (2008), Table 5, p. 382",
+    ...     format="ppc", n=20, m_pre=30.6, sd_pre=15.0, m_post=38.5, n_c=20, m_pre_c=23.1,
+    ...     sd_pre_c=13.8, m_post_c=19.7, r=0.47)])
+    >>> es = effect_sizes(sheet, instruments=reg)
+    >>> round(float(es.yi[0]), 4), es.metric[0], es.r_source[0]
+    (0.7684, 'd_ppc', 'reported')
     """
     check_choice(categorical, "categorical", CATEGORICAL_SCALES)
     check_choice(zero_cells, "zero_cells", ZERO_CELL_POLICIES)
@@ -153,9 +194,9 @@ def effect_sizes(
     for name, handler in HANDLERS.items():
         rows = np.flatnonzero(ok & (formats == name))
         if len(rows):
-            result = handler(values.iloc[rows], settings)
-            for column in result.columns:
-                computed[column][rows] = result[column].to_numpy()
+            for part, result in _run(handler, values, rows, settings):
+                for column in result.columns:
+                    computed[column][part] = result[column].to_numpy()
 
     direction = np.ones(k)
     construct = np.full(k, "", dtype=object)

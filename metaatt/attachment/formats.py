@@ -16,7 +16,8 @@ import pandas as pd
 
 from .. import extract
 from ..extract.medians import luo_mean, wan_sd
-from .categorical import between_categorical, marginal_categorical, paired_categorical
+from .categorical import between_categorical, paired_categorical
+from .marginal import marginal_categorical
 from .schema import ESTIMATE_TYPES, SLOTS
 
 __all__ = ["HANDLERS", "Settings", "fill_slots"]
@@ -352,7 +353,8 @@ def _between_means(v: pd.DataFrame, s: Settings) -> pd.DataFrame:
         "SMD", m1i=_col(v, "m_post"), sd1i=_col(v, "sd_post"), n1i=_col(v, "n"),
         m2i=_col(v, "m_post_c"), sd2i=_col(v, "sd_post_c"), n2i=_col(v, "n_c"),
     )  # fmt: skip
-    es = es.assign(metric="d_between_post",
+    es = es.assign(reason=[None if pd.isna(r) else str(r) for r in es.get("reason", [None] * len(es))],
+                   metric="d_between_post",
                    formula="SMD: g = J(n+n_c-2)(M - M_c)/SD_pooled; v = 1/n + 1/n_c + g^2/(2(n+n_c))")  # fmt: skip
     _put(out, v.index, es)
     return out.frame()

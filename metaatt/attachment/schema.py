@@ -154,7 +154,7 @@ FORMATS: dict[str, Format] = {
         Format("p_value", "dimensional", "two-sided p with n",
                required=(_req("p"), _req("design"), _req("sign"), _req("n")),
                optional=("n_c",)),
-        Format("chi2", "dimensional", "1-df chi-square of an arm x outcome table",
+        Format("chi2", "any", "1-df chi-square of an arm x outcome table",
                required=(_req("chi2"), _req("sign"), _req("n"), _req("n_c")), between=True),
         Format("eta2", "dimensional", "eta^2 or partial eta^2 of a 1-df effect",
                required=(_req("eta2"), _req("eta2_type"), _req("design"), _req("sign"),

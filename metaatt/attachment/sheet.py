@@ -19,6 +19,7 @@ from .schema import BOOL_COLUMNS, COLUMNS, MISSING_TOKENS, NUMBER_RULES, TEXT_CO
 __all__ = ["Sheet", "as_sheet", "read_sheet"]
 
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
+_LOWER = frozenset({"format", "design", "eta2_type", "standardizer"})  # matched in lower case
 _FALSE = frozenset({"false", "f", "no", "n", "0"})
 
 
@@ -189,6 +190,8 @@ def _from_frame(frame: pd.DataFrame, path: str | None) -> Sheet:
         else:
             assert column in TEXT_COLUMNS
             parsed[column] = [_parse_text(c) for c in cells]
+            if column in _LOWER:
+                parsed[column] = [c.lower() for c in parsed[column]]
     extra = tuple(c for c in raw.columns if c not in COLUMNS)
     values = pd.DataFrame(parsed)
     for column in extra:

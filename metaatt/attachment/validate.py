@@ -182,8 +182,21 @@ def _consistency(v: Any, fmt: Format, instrument: Any, add: Callable[..., None])
     for column, size in (("n_secure_pre", n), ("n_secure_post", n), ("n_secure_post_c", n_c)):
         if v[column] > size:
             add(column, "error", f"more secure patients ({v[column]:g}) than patients ({size:g})")
-    if fmt.name in ("paired_t", "change_sd", "pre_post_means", "reported_d") and n < 3:
+    design = str(v.get("design"))
+    if fmt.name == "reported_d":
+        design = STANDARDIZERS.get(str(v.get("standardizer")), ("", "within", ""))[1]
+    within = fmt.name in ("paired_t", "change_sd", "pre_post_means") or (
+        fmt.name in ("f_test", "p_value", "eta2", "reported_d") and design == "within"
+    )
+    if within and n < 3:
         add("n", "error", "within-person effect sizes need n >= 3 (Hedges' J(n - 1))")
+    between = fmt.name in ("independent_t", "chi2", "ppc", "between_means") or (
+        fmt.name in ("f_test", "p_value", "eta2", "reported_d") and design == "between"
+    )
+    if between and n + n_c < 4:
+        add("n_c", "error", "between-group effect sizes need n + n_c >= 4")
+    if fmt.name == "ppc" and min(n, n_c) < 2:
+        add("n", "error", "each arm needs at least 2 patients (pooled pre-test SD)")
     if _has(v, "sd_change") and _has(v, "sd_pre") and _has(v, "sd_post"):
         r = (v["sd_pre"] ** 2 + v["sd_post"] ** 2 - v["sd_change"] ** 2) / (
             2 * v["sd_pre"] * v["sd_post"]

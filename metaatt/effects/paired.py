@@ -23,10 +23,12 @@ with an assumed correlation (phi coefficient) ``ri`` between the occasions.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
 
+from ..errors import InfeasibleAssumptionWarning
 from ._common import Estimate, Flag
 
 Inputs = Mapping[str, np.ndarray]
@@ -151,9 +153,11 @@ def mporm(x: Inputs, vtype: np.ndarray) -> Estimate:
     i.e. Becker & Balagtas' variance with ``p11 - p1 p2 = ri sqrt(p1 q1 p2 q2)``; ``N`` is
     the number of pairs, ``n1 = n2`` for complete data (metafor 3.8 uses ``N = (n1 + n2)/2``
     rounded half to even when they differ). ``ri`` is feasible only if
-    ``p11 = p1 p2 + ri sqrt(p1 q1 p2 q2)`` lies in ``[max(0, p1 + p2 - 1), min(p1, p2)]``;
-    for an infeasible ``ri`` the variance describes no possible table, so ``vi`` is left
-    undefined with the feasible range in ``reason`` (metafor reports a number).
+    ``p11 = p1 p2 + ri sqrt(p1 q1 p2 q2)`` lies in ``[max(0, p1 + p2 - 1), min(p1, p2)]``.
+    For an infeasible ``ri`` the variance describes no possible table: metaatt still returns
+    metafor's number (so results stay comparable) but emits an
+    :class:`~metaatt.errors.InfeasibleAssumptionWarning` naming the rows and their feasible
+    ranges; a variance that comes out non-positive is left undefined with that reason.
 
     References
     ----------
@@ -171,11 +175,32 @@ def mporm(x: Inputs, vtype: np.ndarray) -> Estimate:
     lo = (np.maximum(0.0, p1 + p2 - 1) - p1 * p2) / spread
     hi = (np.minimum(p1, p2) - p1 * p2) / spread
     bad = (spread > 0) & ((r < lo - 1e-12) | (r > hi + 1e-12))
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        detail = "; ".join(
+            f"row {i + 1}: ri = {r[i]:.4g}, feasible [{lo[i]:.4g}, {hi[i]:.4g}]" for i in rows[:5]
+        )
+        more = f" (and {len(rows) - 5} more)" if len(rows) > 5 else ""
+        warnings.warn(
+            f"MPORM: the assumed correlation ri is impossible for the observed margins in "
+            f"{len(rows)} row(s) ({detail}{more}); the variance follows metafor's formula but "
+            "describes no possible 2x2 table: vary ri over the feasible range",
+            InfeasibleAssumptionWarning,
+            stacklevel=4,
+        )
     reasons = np.full(len(r), None, dtype=object)
-    reasons[bad] = [
+    nonpositive = bad & (vi <= 0)
+    reasons[nonpositive] = [
         f"ri = {ri:.4g} is not a feasible correlation for these margins (p1 = {a1:.4g}, "
-        f"p2 = {a2:.4g}); it must lie in [{low:.4g}, {high:.4g}]"
-        for ri, a1, a2, low, high in zip(r[bad], p1[bad], p2[bad], lo[bad], hi[bad], strict=True)
+        f"p2 = {a2:.4g}; it must lie in [{low:.4g}, {high:.4g}]) and the variance is not positive"
+        for ri, a1, a2, low, high in zip(
+            r[nonpositive],
+            p1[nonpositive],
+            p2[nonpositive],
+            lo[nonpositive],
+            hi[nonpositive],
+            strict=True,
+        )
     ]
-    flags = (Flag(bad, reasons, scope="vi", force=True), _zero_flag(a, b, c, d))
+    flags = (Flag(nonpositive, reasons, scope="vi", force=True), _zero_flag(a, b, c, d))
     return Estimate(yi, vi, flags)

@@ -28,6 +28,13 @@ def _escalc(measure: str, **inputs: Any) -> pd.DataFrame:
     return escalc(measure, **inputs)
 
 
+def _reason(es: pd.DataFrame) -> dict[str, Any]:
+    """escalc's ``reason`` column (why a row has no estimate), when it flags any row."""
+    if "reason" in es.columns and es["reason"].notna().any():
+        return {"reason": es["reason"].to_numpy(dtype=object)}
+    return {}
+
+
 def _labels(data: pd.DataFrame | None) -> list[str] | None:
     return [str(x) for x in data["study"]] if data is not None and "study" in data else None
 
@@ -107,6 +114,7 @@ def from_pre_post(
         r_used=r_values,
         r_source=np.where(missing, "imputed", "reported"),
         assumptions=assumptions,
+        **_reason(es),
     )
 
 
@@ -162,6 +170,7 @@ def from_change(
         "d_z",
         "SMCC: g = J(n-1) M_change/SD_change; v = 1/n + g^2/(2n)",
         data,
+        **_reason(es),
     )
 
 
