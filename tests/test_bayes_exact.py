@@ -237,7 +237,7 @@ def test_improper_posterior_is_refused():
 
 def test_bayes_factors_respond_to_the_data():
     strong = bayes.pool([1.0, 1.2, 0.9, 1.1], [0.01] * 4, mu_prior=bayes.Normal(0, 1))
-    assert strong.bf10_effect > 1e6
+    assert strong.bf10_effect > 100
     assert strong.bf10_heterogeneity < 1
     spread = bayes.pool([-1.0, 1.2, -0.9, 1.1], [0.01] * 4, mu_prior=bayes.Normal(0, 1))
     assert spread.bf10_heterogeneity > 1e6

@@ -178,3 +178,29 @@ def test_convergence_check_names_parameters_without_sampling():
         table, divergences = diagnose(idata, ["mu", "tau"], {"chains": 2})
     assert "mu (R-hat" not in str(record[0].message)
     assert divergences == 0 and table.loc["tau", "r_hat"] > 1.5
+
+
+@pytest.mark.parametrize(
+    "prior",
+    [
+        bayes.HalfNormal(0.5),
+        bayes.HalfCauchy(2.0),
+        bayes.HalfStudentT(3.0, 0.4),
+        bayes.Uniform(0.1, 1.5),
+        bayes.LogNormalTau2(-2.56, 1.74),
+        bayes.LogStudentTTau2(-3.44, 2.59),
+    ],
+    ids=lambda p: type(p).__name__,
+)
+def test_pymc_priors_are_the_exact_priors(prior):
+    """Draws from the prior as declared in PyMC follow the distribution function used by
+    the exact integration (Kolmogorov-Smirnov test)."""
+    from scipy import stats
+
+    from metaatt.bayes._pymc import import_pymc
+
+    pm, _ = import_pymc()
+    with pm.Model():
+        tau = prior.pymc("tau")
+        draws = pm.draw(tau, draws=4000, random_seed=1)
+    assert stats.kstest(draws, prior.cdf).pvalue > 1e-3

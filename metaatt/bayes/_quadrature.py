@@ -15,32 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-__all__ = ["LogRule", "build_rule"]
+__all__ = ["LogRule", "build_rule", "partial_integrals"]
 
 _ORDER = 8
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(_ORDER)
 _SCAN = 513
 _UNIFORM = 9
 # approximate posterior quantiles used as panel edges (besides 8 uniform panels)
-_LEVELS = np.array(
-    [
-        1e-8,
-        1e-6,
-        1e-4,
-        1e-3,
-        0.01,
-        0.05,
-        0.15,
-        0.3,
-        0.5,
-        0.7,
-        0.85,
-        0.95,
-        0.99,
-        0.999,
-        *(1 - 1e-4, 1 - 1e-6, 1 - 1e-8),
-    ]
-)
+_TAIL_LEVELS = (1e-8, 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.15, 0.3)
+_LEVELS = np.array([*_TAIL_LEVELS, 0.5, *(1.0 - p for p in reversed(_TAIL_LEVELS))])
 _DROP = 46.0  # log-density this far below the peak is treated as negligible (e^-46 ~ 1e-20)
 
 
