@@ -1,4 +1,4 @@
-"""Log-likelihood of the step-function selection model and its gradient (vectorized).
+"""Step-function selection model: log-likelihood, analytic gradient and its maximization.
 
 Model (Vevea & Hedges 1995): ``y_i ~ N(mu_i, s_i^2)`` with ``mu_i = x_i' beta`` and
 ``s_i^2 = v_i + tau^2``, observed with relative probability ``w(p_i) = delta_j`` when the
@@ -7,16 +7,34 @@ The density of an observed outcome is ``w(p_i) phi_i(y_i) / A_i`` with
 ``A_i = sum_j delta_j P_ij`` and ``P_ij`` the probability under ``N(mu_i, s_i^2)`` that the
 p-value falls in interval ``j``; every interval is a range (two for two-sided p-values) of
 ``y`` between ``sqrt(v_i) Phi^{-1}(.)`` bounds.
+
+:func:`maximize` runs L-BFGS-B (restarted until the likelihood stops improving, since it
+can stop early on these surfaces) and polishes with projected Newton steps on a
+Richardson-extrapolated numerical Hessian of the analytic gradient (:func:`hessian`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from scipy import special
+from scipy import optimize, special
 
-__all__ = ["StepData", "p_values", "step_data"]
+__all__ = [
+    "DELTA_MAX",
+    "DELTA_MIN",
+    "Problem",
+    "StepData",
+    "hessian",
+    "maximize",
+    "p_values",
+    "step_data",
+]
+
+#: bounds of the selection weights (metafor's default ``delta.max`` is 100)
+DELTA_MAX = 100.0
+DELTA_MIN = 1e-10
 
 _LOG_2PI = np.log(2.0 * np.pi)
 
@@ -120,3 +138,96 @@ def step_data(
         lower=np.broadcast_to(lower, shape).copy(),
         upper=np.broadcast_to(upper, shape).copy(),
     )
+
+
+class Problem:
+    """Negative log-likelihood over the free parameters, with bounds."""
+
+    def __init__(self, data: StepData, p: int, fit_tau2: bool) -> None:
+        self.data, self.p, self.fit_tau2 = data, p, fit_tau2
+
+    def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+        beta = theta[: self.p]
+        tau2 = float(theta[self.p]) if self.fit_tau2 else 0.0
+        rest = theta[self.p + int(self.fit_tau2) :]
+        return beta, tau2, np.concatenate([[1.0], rest])
+
+    def objective(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        beta, tau2, delta = self.unpack(theta)
+        ll, grad = self.data.loglik(beta, tau2, delta, gradient=True)
+        if not self.fit_tau2:
+            grad = np.delete(grad, self.p)
+        return -ll, -grad
+
+    def gradient(self, theta: np.ndarray) -> np.ndarray:
+        return self.objective(theta)[1]
+
+    def bounds(self) -> list[tuple[float | None, float | None]]:
+        b: list[tuple[float | None, float | None]] = [(None, None)] * self.p
+        if self.fit_tau2:
+            b.append((0.0, None))
+        # every interval holds a p-value, so the likelihood vanishes as a delta -> 0: a tiny
+        # positive lower bound keeps the objective finite for the line searches
+        return b + [(DELTA_MIN, DELTA_MAX)] * (self.data.c - 1)
+
+
+def maximize(problem: Problem, start: np.ndarray) -> tuple[np.ndarray, float, bool]:
+    """Maximize the log-likelihood: restarted L-BFGS-B, then projected Newton steps."""
+    bounds = problem.bounds()
+    lows = np.array([-np.inf if lo is None else lo for lo, _ in bounds])
+    highs = np.array([np.inf if hi is None else hi for _, hi in bounds])
+    theta = np.clip(np.asarray(start, dtype=float), lows, highs)
+    value = problem.objective(theta)[0]
+    for _ in range(50):  # L-BFGS-B can stop early on these surfaces; restart until stable
+        res = optimize.minimize(
+            problem.objective,
+            theta,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"maxiter": 20000, "ftol": 1e-15, "gtol": 1e-11, "maxcor": 30},
+        )
+        improved = value - float(res.fun)
+        if np.isfinite(res.fun) and improved >= 0.0:
+            theta, value = np.asarray(res.x, dtype=float), float(res.fun)
+        if not improved > 1e-12 * max(1.0, abs(value)):
+            break
+    for _ in range(50):  # Newton steps with backtracking on the parameters off the bounds
+        grad = problem.gradient(theta)
+        free = ~(((theta <= lows) & (grad > 0)) | ((theta >= highs) & (grad < 0)))
+        if np.max(np.abs(grad[free]), initial=0.0) < 1e-12:
+            break
+        hess = hessian(problem.gradient, theta)[np.ix_(free, free)]
+        try:
+            step = np.linalg.solve(hess, grad[free])
+        except np.linalg.LinAlgError:
+            break
+        moved = False
+        for shrink in 0.5 ** np.arange(30):
+            candidate = theta.copy()
+            candidate[free] = np.clip(theta[free] - shrink * step, lows[free], highs[free])
+            new_value = problem.objective(candidate)[0]
+            if np.isfinite(new_value) and new_value <= value:
+                moved = not np.array_equal(candidate, theta)
+                theta, value = candidate, new_value
+                break
+        if not moved:
+            break
+    grad = problem.gradient(theta)
+    at_bound = (theta <= lows) | (theta >= highs)
+    ok = bool(np.max(np.abs(grad[~at_bound]), initial=0.0) < 1e-5)
+    return theta, -value, ok
+
+
+def hessian(gradient: Any, theta: np.ndarray) -> np.ndarray:
+    """Symmetrized Hessian by Richardson-extrapolated central differences of the gradient."""
+    n = len(theta)
+    hess = np.empty((n, n))
+    for j in range(n):
+        h = 1e-4 * max(abs(theta[j]), 1e-2)
+        e = np.zeros(n)
+        e[j] = h
+        d1 = (gradient(theta + e) - gradient(theta - e)) / (2 * h)
+        d2 = (gradient(theta + e / 2) - gradient(theta - e / 2)) / h
+        hess[:, j] = (4 * d2 - d1) / 3
+    return 0.5 * (hess + hess.T)

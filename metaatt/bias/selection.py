@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import special
 
 from .._fit import critical_value, fit_model, two_sided_p
 from .._format import fmt, fmt_p, text_table
@@ -18,14 +18,11 @@ from .._wls import Design
 from ..errors import ConvergenceWarning, MetaattError
 from ._common import model_spec, require_studies
 from ._report import SYNTHETIC_BANNER, dataclass_dict, html_block, p_clause
-from ._stepfun import StepData, step_data
+from ._stepfun import DELTA_MAX, Problem, hessian, maximize, step_data
 
 __all__ = ["DELTA_MAX", "SelectionModelResult", "selection_model"]
 
 ALTERNATIVES = ("greater", "less", "two.sided")
-#: upper bound of the selection weights (metafor's default ``delta.max``)
-DELTA_MAX = 100.0
-DELTA_MIN = 1e-10
 
 
 @dataclass(frozen=True, repr=False)
@@ -197,99 +194,6 @@ def _check_steps(steps: Any) -> np.ndarray:
     return values
 
 
-class _Problem:
-    """Negative log-likelihood over the free parameters, with bounds."""
-
-    def __init__(self, data: StepData, p: int, fit_tau2: bool) -> None:
-        self.data, self.p, self.fit_tau2 = data, p, fit_tau2
-
-    def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
-        beta = theta[: self.p]
-        tau2 = float(theta[self.p]) if self.fit_tau2 else 0.0
-        rest = theta[self.p + int(self.fit_tau2) :]
-        return beta, tau2, np.concatenate([[1.0], rest])
-
-    def objective(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        beta, tau2, delta = self.unpack(theta)
-        ll, grad = self.data.loglik(beta, tau2, delta, gradient=True)
-        if not self.fit_tau2:
-            grad = np.delete(grad, self.p)
-        return -ll, -grad
-
-    def gradient(self, theta: np.ndarray) -> np.ndarray:
-        return self.objective(theta)[1]
-
-    def bounds(self) -> list[tuple[float | None, float | None]]:
-        b: list[tuple[float | None, float | None]] = [(None, None)] * self.p
-        if self.fit_tau2:
-            b.append((0.0, None))
-        # every interval holds a p-value, so the likelihood vanishes as a delta -> 0: a tiny
-        # positive lower bound keeps the objective finite for the line searches
-        return b + [(DELTA_MIN, DELTA_MAX)] * (self.data.c - 1)
-
-
-def _maximize(problem: _Problem, start: np.ndarray) -> tuple[np.ndarray, float, bool]:
-    """Maximize the log-likelihood: restarted L-BFGS-B, then projected Newton steps."""
-    bounds = problem.bounds()
-    lows = np.array([-np.inf if lo is None else lo for lo, _ in bounds])
-    highs = np.array([np.inf if hi is None else hi for _, hi in bounds])
-    theta = np.clip(np.asarray(start, dtype=float), lows, highs)
-    value = problem.objective(theta)[0]
-    for _ in range(50):  # L-BFGS-B can stop early on these surfaces; restart until stable
-        res = optimize.minimize(
-            problem.objective,
-            theta,
-            jac=True,
-            method="L-BFGS-B",
-            bounds=bounds,
-            options={"maxiter": 20000, "ftol": 1e-15, "gtol": 1e-11, "maxcor": 30},
-        )
-        improved = value - float(res.fun)
-        if np.isfinite(res.fun) and improved >= 0.0:
-            theta, value = np.asarray(res.x, dtype=float), float(res.fun)
-        if not improved > 1e-12 * max(1.0, abs(value)):
-            break
-    for _ in range(50):  # Newton steps with backtracking on the parameters off the bounds
-        grad = problem.gradient(theta)
-        free = ~(((theta <= lows) & (grad > 0)) | ((theta >= highs) & (grad < 0)))
-        if np.max(np.abs(grad[free]), initial=0.0) < 1e-12:
-            break
-        hess = _hessian(problem.gradient, theta)[np.ix_(free, free)]
-        try:
-            step = np.linalg.solve(hess, grad[free])
-        except np.linalg.LinAlgError:
-            break
-        moved = False
-        for shrink in 0.5 ** np.arange(30):
-            candidate = theta.copy()
-            candidate[free] = np.clip(theta[free] - shrink * step, lows[free], highs[free])
-            new_value = problem.objective(candidate)[0]
-            if np.isfinite(new_value) and new_value <= value:
-                moved = not np.array_equal(candidate, theta)
-                theta, value = candidate, new_value
-                break
-        if not moved:
-            break
-    grad = problem.gradient(theta)
-    at_bound = (theta <= lows) | (theta >= highs)
-    ok = bool(np.max(np.abs(grad[~at_bound]), initial=0.0) < 1e-5)
-    return theta, -value, ok
-
-
-def _hessian(gradient: Any, theta: np.ndarray) -> np.ndarray:
-    """Symmetrized Hessian by Richardson-extrapolated central differences of the gradient."""
-    n = len(theta)
-    hess = np.empty((n, n))
-    for j in range(n):
-        h = 1e-4 * max(abs(theta[j]), 1e-2)
-        e = np.zeros(n)
-        e[j] = h
-        d1 = (gradient(theta + e) - gradient(theta - e)) / (2 * h)
-        d2 = (gradient(theta + e / 2) - gradient(theta - e / 2)) / h
-        hess[:, j] = (4 * d2 - d1) / 3
-    return 0.5 * (hess + hess.T)
-
-
 def selection_model(
     result: Any,
     steps: Any,
@@ -373,9 +277,9 @@ def selection_model(
     s2 = spec.vi + tau20
     ll_null = float(-0.5 * np.sum(np.log(2 * np.pi * s2) + (spec.yi - X @ beta0) ** 2 / s2))
 
-    problem = _Problem(data, spec.p, fit_tau2)
+    problem = Problem(data, spec.p, fit_tau2)
     start = np.concatenate([beta0, [tau20] if fit_tau2 else [], np.ones(n_delta)])
-    theta, ll, ok = _maximize(problem, start)
+    theta, ll, ok = maximize(problem, start)
     if not ok:
         warnings.warn(
             f"{function}: the likelihood maximization converged only loosely",
@@ -384,7 +288,7 @@ def selection_model(
         )
     beta, tau2, delta = problem.unpack(theta)
     with np.errstate(all="ignore"):
-        hess = _hessian(problem.gradient, theta)
+        hess = hessian(problem.gradient, theta)
         try:
             cov = np.linalg.inv(hess)
             se_all = np.sqrt(np.diag(cov))
@@ -396,9 +300,9 @@ def selection_model(
 
     lrt_tau2 = lrt_tau2_pval = float("nan")
     if fit_tau2:
-        fixed = _Problem(data, spec.p, fit_tau2=False)
+        fixed = Problem(data, spec.p, fit_tau2=False)
         start0 = np.concatenate([beta, delta[1:]])
-        _, ll0_tau2, _ = _maximize(fixed, start0)
+        _, ll0_tau2, _ = maximize(fixed, start0)
         lrt_tau2 = max(0.0, 2.0 * (ll - ll0_tau2))
         lrt_tau2_pval = float(special.chdtrc(1, lrt_tau2))
     lrt = max(0.0, 2.0 * (ll - ll_null))

@@ -20,6 +20,23 @@ suppressPackageStartupMessages({
 ctrl <- list(threshold = 1e-12, maxiter = 10000, tol = 1e-13)
 sel_ctrl <- list(optimizer = "optim", optmethod = "BFGS", reltol = 1e-15, maxit = 10000)
 
+# trimfill() fits its trimmed models without passing the model's control settings on, so
+# they stop at metafor's default convergence threshold (1e-5). To get reference values at
+# full precision, calls of rma.uni() inside metafor that carry no control settings get
+# `ctrl` (the algorithms are unchanged; only the iterative tau^2 fits converge further).
+local({
+  ns <- asNamespace("metafor")
+  original <- get("rma.uni", envir = ns)
+  precise <- function(...) {
+    args <- list(...)
+    if (is.null(args$control) || length(args$control) == 0) args$control <- ctrl
+    do.call(original, args)
+  }
+  unlockBinding("rma.uni", ns)
+  assign("rma.uni", precise, envir = ns)
+  lockBinding("rma.uni", ns)
+})
+
 datasets <- list()
 add_dataset <- function(name, yi, vi, ni = NULL) {
   d <- list(yi = as.numeric(yi), vi = as.numeric(vi))
