@@ -52,7 +52,7 @@ def as_table(obj: Any) -> pd.DataFrame:
 
 def pooled_table(*results: Any, labels: list[str] | None = None) -> pd.DataFrame:
     """One row per :class:`~metaatt.PoolResult`: estimate, CI, PI, tau^2, I^2, Q ..."""
-    from ..spec._steps import pooled_row
+    from ..spec._context import pooled_row
 
     if labels is not None and len(labels) != len(results):
         raise MetaattError(f"labels: {len(labels)} labels for {len(results)} results")

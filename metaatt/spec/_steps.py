@@ -8,59 +8,32 @@ effect-size table and turns its result into a tidy table (for reports) and named
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import MetaattError
+from ._context import (
+    POOLED_COLUMNS,
+    Context,
+    Step,
+    StepOutput,
+    as_frame,
+    pool_with,
+    pooled_row,
+)
 from ._numbers import flatten, flatten_frame
 from ._parse import AnalysisSpec, Section
+from ._robustness import (
+    assumption_sensitivity,
+    bias_step,
+    influence_step,
+    leave_one_out_step,
+    methods_table,
+)
 
 __all__ = ["POOLED_COLUMNS", "Context", "Step", "StepOutput", "plan"]
-
-POOLED_COLUMNS = (
-    "k", "estimate", "se", "statistic", "df", "pval", "ci_low", "ci_high", "pi_low", "pi_high",
-    "tau2", "tau2_ci_low", "tau2_ci_high", "tau", "i2", "i2_ci_low", "i2_ci_high", "h2",
-    "q", "q_df", "q_pval",
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class StepOutput:
-    """What one step produced: the result object, a table for reports, named numbers."""
-
-    key: str
-    title: str
-    result: Any
-    table: pd.DataFrame | None
-    numbers: Mapping[str, float]
-
-
-@dataclass
-class Context:
-    """What steps share during one run (the effect sizes and earlier outputs)."""
-
-    spec: AnalysisSpec
-    effects: pd.DataFrame
-    outputs: dict[str, StepOutput] = field(default_factory=dict)
-
-    @property
-    def primary(self) -> Any:
-        return self.outputs[f"pooled.{self.spec.models.methods[0]}"].result
-
-    @property
-    def labels(self) -> list[str]:
-        return [str(s) for s in self.effects["study"]]
-
-
-@dataclass(frozen=True)
-class Step:
-    key: str
-    title: str
-    run: Callable[[Context], StepOutput]
 
 
 def plan(spec: AnalysisSpec) -> list[Step]:
@@ -86,45 +59,28 @@ def plan(spec: AnalysisSpec) -> list[Step]:
         ("trim_and_fill", "trim and fill"),
     ):
         if bias[name]:
-            steps.append(Step(f"bias.{name}", title, lambda c, n=name: _bias(c, n)))
+            steps.append(Step(f"bias.{name}", title, lambda c, n=name: bias_step(c, n)))
     sens = spec.sensitivity
     if sens.leave_one_out:
-        steps.append(Step("sensitivity.leave_one_out", "leave-one-out", _leave_one_out))
+        steps.append(Step("sensitivity.leave_one_out", "leave-one-out", leave_one_out_step))
     if sens.influence:
-        steps.append(Step("sensitivity.influence", "influence diagnostics", _influence))
+        steps.append(Step("sensitivity.influence", "influence diagnostics", influence_step))
     for assumption in ("correlation", "phi"):
         if sens[assumption]:
             steps.append(
                 Step(
                     f"sensitivity.{assumption}",
                     f"assumed {assumption} varied",
-                    lambda c, a=assumption: _assumption_sensitivity(c, a),
+                    lambda c, a=assumption: assumption_sensitivity(c, a),
                 )
             )
     if sens.methods and len(models.methods) > 1:
-        steps.append(Step("sensitivity.methods", "tau^2 estimators compared", _methods_table))
+        steps.append(Step("sensitivity.methods", "tau^2 estimators compared", methods_table))
     return steps
 
 
-# ---------------------------------------------------------------------- frequentist pooling
-def pooled_row(result: Any, label: str) -> dict[str, Any]:
-    """One row of the pooled-results table for a :class:`~metaatt.PoolResult`."""
-    values = result.to_dict()
-    row = {"model": label, "method": result.method, "test": result.test}
-    row.update({c: values.get(c, np.nan) for c in POOLED_COLUMNS})
-    return row
-
-
-def _pool(ctx: Context, method: str, effects: pd.DataFrame | None = None) -> Any:
-    from ..pooling import pool
-
-    models = ctx.spec.models
-    table = ctx.effects if effects is None else effects
-    return pool(table, method=method, test=models.test, level=models.level)
-
-
 def _pooled(ctx: Context, method: str) -> StepOutput:
-    result = _pool(ctx, method)
+    result = pool_with(ctx, method)
     table = pd.DataFrame([pooled_row(result, method)])
     numbers = flatten(
         {k: v for k, v in result.to_dict().items() if k not in ("yi", "vi")},
@@ -132,38 +88,6 @@ def _pooled(ctx: Context, method: str) -> StepOutput:
         list(result.labels),
     )
     return StepOutput(f"pooled.{method}", f"Pooled estimate ({method})", result, table, numbers)
-
-
-def _assumption_sensitivity(ctx: Context, assumption: str) -> StepOutput:
-    """Re-compute the effect sizes at each assumed value (pre-post ``correlation`` or
-    ``phi``) and re-pool with the primary model."""
-    from ._sources import load_effects
-
-    method = ctx.spec.models.methods[0]
-    values = ctx.spec.sensitivity[assumption]
-    symbol = "r" if assumption == "correlation" else "phi"
-    rows = []
-    results = {}
-    for value in values:
-        effects = load_effects(ctx.spec, **{assumption: value}).effects
-        result = _pool(ctx, method, effects)
-        results[value] = result
-        row = pooled_row(result, method)
-        rows.append({symbol: value, **{k: v for k, v in row.items() if k not in ("model", "test")}})
-    table = pd.DataFrame(rows)
-    key = f"sensitivity.{assumption}"
-    labelled = table.assign(**{symbol: [f"{symbol}={v:g}" for v in table[symbol]]})
-    numbers = flatten_frame(labelled, key, key=symbol)
-    title = "Sensitivity to the assumed " + (
-        "pre-post correlation" if assumption == "correlation" else "phi of marginal counts"
-    )
-    return StepOutput(key, title, results, table, numbers)
-
-
-def _methods_table(ctx: Context) -> StepOutput:
-    rows = [pooled_row(ctx.outputs[f"pooled.{m}"].result, m) for m in ctx.spec.models.methods]
-    table = pd.DataFrame(rows)
-    return StepOutput("sensitivity.methods", "tau^2 estimators compared", None, table, {})
 
 
 # ---------------------------------------------------------------------- Bayesian pooling
@@ -274,7 +198,7 @@ def _subgroups(ctx: Context, column: str) -> StepOutput:
         test=models.test,
         level=models.level,
     )
-    groups = _as_frame(result.groups)
+    groups = as_frame(result.groups)
     groups = groups.rename(columns={groups.columns[0]: "group"})
     key = f"subgroups.{column}"
     numbers = flatten_frame(groups, key, key="group")
@@ -316,7 +240,7 @@ def _meta_regression(ctx: Context) -> StepOutput:
         test=models.test,
         level=models.level,
     )
-    coefficients = _as_frame(result.to_frame())
+    coefficients = as_frame(result.to_frame())
     coefficients = coefficients.rename(columns={coefficients.columns[0]: "term"})
     numbers = flatten_frame(coefficients, "meta_regression.coef", key="term")
     values = result.to_dict()
@@ -336,75 +260,3 @@ def _meta_regression(ctx: Context) -> StepOutput:
     )  # fmt: skip
     table = pd.concat([coefficients, model_rows], ignore_index=True)
     return StepOutput("meta_regression", "Meta-regression", result, table, numbers)
-
-
-# ---------------------------------------------------------------------- bias and sensitivity
-def _bias_row(name: str, result: Any) -> dict[str, Any]:
-    """One row of the bias table: what each test reports, in shared column names."""
-    get = lambda field: float(getattr(result, field, np.nan))  # noqa: E731
-    row = {"test": name, "k": get("k")}
-    if name == "egger":
-        row.update(statistic=get("statistic"), df=get("df"), pval=get("pval"),
-                   estimate=get("estimate"), ci_low=get("ci_low"), ci_high=get("ci_high"))  # fmt: skip
-        row["note"] = f"{result.model} model, predictor {result.predictor}; estimate = limit"
-    elif name == "rank_correlation":
-        row.update(statistic=get("tau"), pval=get("pval"))
-        row["note"] = "Kendall's tau"
-    else:
-        row.update(statistic=get("statistic"), pval=get("pval"), estimate=get("estimate"),
-                   se=get("se"), ci_low=get("ci_low"), ci_high=get("ci_high"),
-                   tau2=get("tau2"), k0=float(result.k0))  # fmt: skip
-        row["note"] = f"{result.k0} studies filled on the {result.side} ({result.estimator})"
-    return row
-
-
-def _bias(ctx: Context, name: str) -> StepOutput:
-    import metaatt
-
-    function = {
-        "egger": "egger_test",
-        "rank_correlation": "rank_correlation_test",
-        "trim_and_fill": "trim_and_fill",
-    }[name]
-    result = getattr(metaatt, function)(ctx.primary)
-    key = f"bias.{name}"
-    values = result.to_dict()
-    adjusted = values.pop("result", None)
-    numbers = flatten(values, key)
-    if isinstance(adjusted, dict):  # trim-and-fill: the model refitted with filled studies
-        scalars = {k: v for k, v in adjusted.items() if not isinstance(v, (list, tuple))}
-        numbers.update(flatten(scalars, f"{key}.adjusted"))
-    table = pd.DataFrame([_bias_row(name, result)])
-    return StepOutput(key, function.replace("_", " "), result, table, numbers)
-
-
-def _leave_one_out(ctx: Context) -> StepOutput:
-    from .. import leave_one_out
-
-    result = leave_one_out(ctx.primary)
-    table = _as_frame(result)
-    if "study" not in table.columns and len(table) == len(ctx.labels):
-        table.insert(0, "study", ctx.labels)
-    key = "sensitivity.leave_one_out"
-    return StepOutput(key, "Leave-one-out", result, table, flatten_frame(table, key, "study"))
-
-
-def _influence(ctx: Context) -> StepOutput:
-    from .. import influence
-
-    result = influence(ctx.primary)
-    table = _as_frame(result)
-    if "study" not in table.columns and len(table) == len(ctx.labels):
-        table.insert(0, "study", ctx.labels)
-    key = "sensitivity.influence"
-    return StepOutput(
-        key, "Influence diagnostics", result, table, flatten_frame(table, key, "study")
-    )
-
-
-def _as_frame(result: Any) -> pd.DataFrame:
-    """A table with the row labels (if any) as its first column."""
-    frame = result if isinstance(result, pd.DataFrame) else result.to_frame()
-    if not isinstance(frame.index, pd.RangeIndex):
-        frame = frame.reset_index()
-    return frame
