@@ -144,3 +144,11 @@ def test_spec_and_report_load_no_heavy_dependency():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_count_columns_print_as_whole_numbers():
+    frame = pd.DataFrame({"k": [3.0, np.nan], "df": [18.0, np.inf], "estimate": [1.0, 2.0]})
+    text = report.to_markdown(frame)
+    assert "| 3 | 18 | 1.0000 |" in text and "| NA | inf | 2.0000 |" in text
+    fractional = report.to_markdown(pd.DataFrame({"df": [10.5]}))
+    assert "| 10.5000 |" in fractional

@@ -78,8 +78,33 @@ def _cell(value: Any, digits: int) -> str:
     return str(value)
 
 
+#: count-like columns printed without decimals when every value is a whole number
+_COUNT_COLUMNS = frozenset({"k", "k0", "df", "q_df", "qm_df", "qe_df", "n", "row", "iterations"})
+
+
 def _rows(frame: pd.DataFrame, digits: int) -> list[list[str]]:
-    return [[_cell(v, digits) for v in row] for row in frame.itertuples(index=False, name=None)]
+    whole = []
+    for column in frame.columns:
+        values = frame[column]
+        finite = pd.to_numeric(values, errors="coerce")
+        finite = finite[np.isfinite(finite)] if pd.api.types.is_numeric_dtype(values) else []
+        whole.append(
+            str(column) in _COUNT_COLUMNS
+            and pd.api.types.is_float_dtype(values)
+            and len(finite) > 0
+            and bool((finite == np.round(finite)).all())
+        )
+    rows = []
+    for row in frame.itertuples(index=False, name=None):
+        rows.append(
+            [
+                _cell(int(v), digits)
+                if w and isinstance(v, float) and np.isfinite(v)
+                else _cell(v, digits)
+                for v, w in zip(row, whole, strict=True)
+            ]
+        )
+    return rows
 
 
 def to_markdown(
