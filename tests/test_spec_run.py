@@ -285,3 +285,16 @@ def test_bayes_sections_reach_bayes_pool(monkeypatch):
     assert repr(exact["tau_prior"]).startswith("Uniform")
     assert set(results.bayes) == {"sampled", "bayes2"}
     assert results.numbers["bayes.bayes2[mu].mean"] == results.bayes["bayes2"].mu.mean
+
+
+def test_output_folder_permissions_follow_the_umask(spec_path, tmp_path):
+    import os
+    import stat
+
+    out = tmp_path / "shared"
+    ms.run(spec_path, output=out)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o777 & ~umask
+    text = (out / "tables" / "sensitivity_methods.md").read_text()
+    assert "Sensitivity to the tau^2 estimator" in text.splitlines()[0]

@@ -13,7 +13,7 @@ Examples
 | model | method | test | k | estimate |
 """
 
-from ._appendix import appendix_html, appendix_markdown
+from ._appendix import appendix_html, appendix_markdown, table_title
 from ._environment import environment, input_checksums, sha256_file
 from ._figures import FigureFile, make_figures, save_figure
 from ._methods import methods_paragraph
@@ -40,6 +40,7 @@ __all__ = [
     "pooled_table",
     "save_figure",
     "sha256_file",
+    "table_title",
     "to_csv",
     "to_latex",
     "to_markdown",

@@ -19,9 +19,12 @@ from ._figures import FigureFile
 from ._methods import methods_paragraph
 from ._tables import SYNTHETIC_LABEL, to_markdown
 
-__all__ = ["appendix_html", "appendix_markdown"]
+__all__ = ["appendix_html", "appendix_markdown", "table_title"]
 
 _SECTION_TITLES = {
+    "extraction": "Extraction table (every sheet row, with provenance)",
+    "provenance": "Pooled studies: weights and the printed numbers behind them",
+    "effects": "Effect sizes",
     "pooled": "Pooled results (frequentist models)",
     "bayes": "Bayesian models",
     "meta_regression": "Meta-regression",
@@ -34,7 +37,8 @@ _SECTION_TITLES = {
 }
 
 
-def _section_title(name: str) -> str:
+def table_title(name: str) -> str:
+    """Heading of a results table (``subgroups_therapy`` -> ``Subgroups by therapy``)."""
     if name.startswith("subgroups_"):
         return f"Subgroups by {name.removeprefix('subgroups_')}"
     return _SECTION_TITLES.get(name, name.replace("_", " "))
@@ -105,7 +109,7 @@ def appendix_markdown(results: Any, figures: list[FigureFile], *, relative_to: P
         )
         lines += [f"![{figure.title}]({link.relative_to(relative_to).as_posix()})", ""]
     for name, frame in _analysis_tables(results):
-        lines += [f"## {_section_title(name)}", ""]
+        lines += [f"## {table_title(name)}", ""]
         lines.append(to_markdown(frame, digits=digits, synthetic=synthetic))
     if results.warnings:
         lines += ["## Warnings", "", *(f"- {w}" for w in results.warnings), ""]
@@ -196,7 +200,7 @@ def appendix_html(results: Any, figures: list[FigureFile]) -> str:
         parts.append("<h2>Figures</h2>")
         parts += [_figure_html(f) for f in figures]
     for name, frame in _analysis_tables(results):
-        table(frame, _section_title(name))
+        table(frame, table_title(name))
     if results.warnings:
         parts.append("<h2>Warnings</h2><ul>")
         parts += [f"<li>{esc(w)}</li>" for w in results.warnings]

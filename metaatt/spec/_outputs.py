@@ -67,6 +67,9 @@ def write_outputs(results: Any, output: Path, *, progress: bool = False) -> Path
     except OSError as exc:
         raise MetaattError(f"--output: cannot create {str(target)!r}: {exc.strerror}") from None
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; outputs are shared
         _write_all(results, staging, progress)
         _move_into_place(staging, target)
     except OSError as exc:
@@ -79,7 +82,7 @@ def write_outputs(results: Any, output: Path, *, progress: bool = False) -> Path
 
 
 def _write_all(results: Any, folder: Path, progress: bool) -> None:
-    from ..report import appendix_html, appendix_markdown, make_figures, write_table
+    from ..report import appendix_html, appendix_markdown, make_figures, table_title, write_table
 
     spec = results.spec
     out = spec.output
@@ -97,7 +100,7 @@ def _write_all(results: Any, folder: Path, progress: bool) -> None:
         if out.tables:
             (folder / "tables").mkdir()
             for name, frame in tables.items():
-                title = f"{results.title}: {name.replace('_', ' ')}"
+                title = f"{results.title}: {table_title(name)}"
                 written += write_table(
                     frame, folder / "tables", name, out.tables,
                     digits=out.digits, title=title, synthetic=results.synthetic,
