@@ -141,6 +141,10 @@ def test_egger_ni_predictor_reads_the_data_column():
     from_column = metaatt.egger_test(res, predictor="ninv")
     explicit = metaatt.egger_test(res, predictor="ninv", ni=data["ni"])
     assert from_column.statistic == explicit.statistic
+    table = pd.DataFrame({"yi": data["yi"], "vi": data["vi"]})
+    table.attrs["ni"] = data["ni"]  # sample sizes carried as a table attribute
+    from_attrs = metaatt.egger_test(quiet_pool(table, None), predictor="ninv")
+    assert from_attrs.statistic == explicit.statistic
 
 
 # --------------------------------------------------------------------------- bad input

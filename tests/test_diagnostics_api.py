@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import metaatt
-from metaatt.diagnostics import baujat, forest_frame
+from metaatt.diagnostics import baujat
 from tests.reference_data import load_fixture
 
 BCG = load_fixture("diagnostics")["datasets"]["bcg"]
@@ -73,22 +73,24 @@ def test_cumulative_order_by_column_and_last_row_is_the_full_fit():
     assert table.attrs["variant"] == "cumulative"
 
 
-def test_forest_frames_follow_the_contract():
+def test_tables_become_forest_frames():
+    from metaatt.plot import from_cumulative, from_leave_one_out
+
     res = bcg()
-    for table in (metaatt.leave_one_out(res), metaatt.cumulative(res)):
-        frame = forest_frame(table)
+    for table, convert in (
+        (metaatt.leave_one_out(res), from_leave_one_out),
+        (metaatt.cumulative(res), from_cumulative),
+    ):
+        frame = convert(table)
         assert {"label", "estimate", "ci_low", "ci_high", "weight", "kind", "group"} <= set(
             frame.columns
         )
         assert list(frame.kind) == ["study"] * 13 + ["pooled"]
         assert frame.attrs["variant"] == table.attrs["variant"]
-        assert {"measure", "level", "synthetic", "heterogeneity"} <= set(frame.attrs)
         pooled = frame.iloc[-1]
         assert (pooled.ci_low, pooled.estimate, pooled.ci_high) == pytest.approx(
             (res.ci_low, res.estimate, res.ci_high)
         )
-    with pytest.raises(metaatt.MetaattError, match="expected the table returned"):
-        forest_frame(pd.DataFrame({"x": [1]}))
 
 
 def test_influence_table():

@@ -107,7 +107,8 @@ def require_intercept_only(spec: ModelSpec, function: str) -> None:
 
 
 def sample_sizes(spec: ModelSpec, ni: Any, function: str) -> np.ndarray:
-    """Per-study sample sizes from ``ni`` (values or a column name) or the data's ``ni``."""
+    """Per-study sample sizes: ``ni`` (values or a column name), else the analysed data's
+    ``ni`` column, else its ``attrs["ni"]`` (as metafor reads ``attr(yi, "ni")``)."""
     if isinstance(ni, str):
         if spec.data is None or ni not in spec.data.columns:
             raise MetaattError(f"ni: column {ni!r} is not in the analysed data")
@@ -115,6 +116,8 @@ def sample_sizes(spec: ModelSpec, ni: Any, function: str) -> np.ndarray:
     elif ni is None:
         if spec.data is not None and "ni" in spec.data.columns:
             ni = spec.data["ni"]
+        elif spec.data is not None and spec.data.attrs.get("ni") is not None:
+            ni = spec.data.attrs["ni"]  # sample sizes carried as a table attribute
         else:
             raise MetaattError(
                 f"{function}: this predictor needs the sample sizes; pass ni= (one per study) "

@@ -144,12 +144,17 @@ def fail_safe_n(
 
     Examples
     --------
-    Passive smoking studies (Hackshaw 1998, in Becker 2005): Rosenthal 393 and Rosenberg 202
-    (metafor ``fsn``), with ``yi, vi`` the 37 log odds ratios:
+    BCG trials, log risk ratios (metafor's ``fsn`` help-page example; metafor 3.8 gives
+    Rosenthal 598 and Rosenberg 370):
 
-    >>> import metaatt  # doctest: +SKIP
-    >>> metaatt.fail_safe_n(metaatt.pool(yi, vi)).fsnum  # doctest: +SKIP
-    393
+    >>> import numpy as np, metaatt
+    >>> bcg = metaatt.datasets.load_bcg()
+    >>> n1, n2 = bcg.tpos + bcg.tneg, bcg.cpos + bcg.cneg
+    >>> yi = np.log(bcg.tpos / n1) - np.log(bcg.cpos / n2)
+    >>> vi = 1 / bcg.tpos - 1 / n1 + 1 / bcg.cpos - 1 / n2
+    >>> res = metaatt.pool(yi, vi, method="EE")
+    >>> metaatt.fail_safe_n(res).fsnum, metaatt.fail_safe_n(res, "Rosenberg").fsnum
+    (598, 370)
     """
     function = "fail_safe_n"
     spec = model_spec(result, function)

@@ -246,10 +246,19 @@ def selection_model(
 
     Examples
     --------
-    Passive smoking (Hackshaw 1998), steps .05, .10, .50, 1 (metafor ``selmodel`` example:
-    delta = 1, 2.4221, 0.9775, 0.3967; LRT = 7.0661 with 3 df; tau^2 = 0.0307):
+    BCG trials, log risk ratios, selection favouring significant negative outcomes
+    (metafor 3.8 ``selmodel(res, type = "stepfun", steps = .025, alternative = "less")``:
+    delta = 0.6355, tau^2 = 0.2912; the passive-smoking example of reference case 19 is
+    in the tests):
 
-    >>> sel = metaatt.selection_model(res, steps=[0.05, 0.10, 0.50, 1])  # doctest: +SKIP
+    >>> import numpy as np, metaatt
+    >>> bcg = metaatt.datasets.load_bcg()
+    >>> n1, n2 = bcg.tpos + bcg.tneg, bcg.cpos + bcg.cneg
+    >>> yi = np.log(bcg.tpos / n1) - np.log(bcg.cpos / n2)
+    >>> vi = 1 / bcg.tpos - 1 / n1 + 1 / bcg.cpos - 1 / n2
+    >>> sel = metaatt.selection_model(metaatt.pool(yi, vi), steps=[0.025], alternative="less")
+    >>> print(f"{sel.delta[1]:.4f} {sel.tau2:.4f}")
+    0.6355 0.2912
     """
     function = "selection_model"
     spec = model_spec(result, function)

@@ -56,7 +56,7 @@ def cumulative(result: Any, order: Any = None) -> pd.DataFrame:
         ``statistic``, ``df``, ``pval``, ``ci_low``, ``ci_high``, ``q``, ``q_pval``,
         ``tau2``, ``i2`` (%), ``h2``. ``attrs``: ``variant = "cumulative"``, ``measure``,
         ``level``, ``synthetic``, ``method``, ``test`` and the full-data estimate and CI.
-        Pass the table to :func:`metaatt.diagnostics.forest_frame` for a forest plot.
+        Pass the table to :func:`metaatt.plot.from_leave_one_out` / :func:`metaatt.plot.from_cumulative` for a forest plot.
 
     Notes
     -----

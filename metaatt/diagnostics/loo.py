@@ -31,7 +31,7 @@ def leave_one_out(result: Any) -> pd.DataFrame:
         ``q``, ``q_pval``, ``tau2``, ``i2`` (%), ``h2``. ``attrs``: ``variant`` =
         ``"leave_one_out"``, ``measure``, ``level``, ``synthetic``, ``method``, ``test`` and
         the full-data ``estimate``, ``ci_low``, ``ci_high``. Pass the table to
-        :func:`metaatt.diagnostics.forest_frame` for a forest plot.
+        :func:`metaatt.plot.from_leave_one_out` / :func:`metaatt.plot.from_cumulative` for a forest plot.
 
     Notes
     -----

@@ -11,6 +11,7 @@ suppressPackageStartupMessages({
   library(jsonlite)
 })
 
+pdf(NULL)  # baujat() draws its plot; keep no Rplots.pdf
 ctrl <- list(threshold = 1e-12, maxiter = 10000, tol = 1e-13)
 num <- function(x) unname(as.numeric(x))
 
