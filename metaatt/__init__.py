@@ -40,6 +40,7 @@ _LAZY_ATTRIBUTES: dict[str, str] = {
     "multilevel": "metaatt.multilevel_model",
     "robust": "metaatt.cluster_robust",
     "aggregate": "metaatt.aggregation",
+    "aggregate_sensitivity": "metaatt.aggregation",
     "egger_test": "metaatt.bias",
     "rank_correlation_test": "metaatt.bias",
     "trim_and_fill": "metaatt.bias",

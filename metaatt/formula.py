@@ -151,9 +151,6 @@ def _from_table(frame: pd.DataFrame, n_rows: int, intercept: bool, name: str) ->
     if intercept:
         X = np.hstack([np.ones((n_rows, 1)), X])
         names.insert(0, INTERCEPT)
-    # rows with any missing moderator become NaN throughout
-    missing = np.isnan(X).any(axis=1)
-    X[missing] = np.nan
     return ModeratorMatrix(
         X=X,
         names=tuple(names),
@@ -277,7 +274,6 @@ def new_design_rows(
     value; otherwise a 1-D array is one row and a 2-D array has one row per prediction, with
     one column per non-intercept coefficient (as metafor's ``newmods``).
     """
-    m_names = moderators.moderator_names
     if isinstance(newmods, dict):
         newmods = pd.DataFrame({k: np.atleast_1d(v) for k, v in newmods.items()})
     if moderators.spec is not None:
@@ -310,7 +306,6 @@ def new_design_rows(
         raise MetaattError(
             f"{name}: row {int(np.argwhere(np.isnan(X))[0][0]) + 1} has a missing value"
         )
-    del m_names
     return X
 
 

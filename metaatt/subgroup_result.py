@@ -139,6 +139,7 @@ class SubgroupResult:
                 )
             )
         frame = pd.DataFrame(rows)
+        frame["group"] = pd.Series([r["group"] for r in rows], dtype=object)  # None stays None
         frame.attrs.update(
             {
                 "measure": self.measure,
