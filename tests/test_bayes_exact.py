@@ -118,6 +118,15 @@ def test_eight_schools_half_cauchy_reproduces_bayesmeta():
     assert medians["H"] == pytest.approx(8.266594, rel=1e-3)
 
 
+def test_eight_schools_joint_maximum_likelihood():
+    """bayesmeta's 'ML joint' mu = 7.870546 is the maximum-likelihood point (tau = 0): the
+    common-effect estimate, which metaatt.pool(method='ML') returns."""
+    with pytest.warns(metaatt.BoundaryWarning):
+        ml = metaatt.pool(SCHOOLS_Y, sei=SCHOOLS_SE, method="ML")
+    assert ml.tau2 == 0.0
+    assert ml.estimate == pytest.approx(7.870546, rel=1e-6)
+
+
 def test_eight_schools_uniform_prior_reproduces_bayesmeta():
     """bayesmeta's default priors: improper uniform on tau, flat on mu (Roever 2020)."""
     res = bayes.pool(SCHOOLS_Y, sei=SCHOOLS_SE, tau_prior=bayes.Uniform(), mu_prior=None)

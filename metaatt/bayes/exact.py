@@ -347,6 +347,8 @@ class ExactPosterior:
         if param == "tau":
             low = self.prior.support[0]
             high = float(self.tau_quantile(np.array([0.995]))[0])
+            if not np.isfinite(self.tau_pdf(np.array([low]))[0]):  # pole at 0 (log-t prior)
+                low = float(self.tau_quantile(np.array([0.0005]))[0])
             return np.linspace(low, high, points)
         lo, hi = self._mixture(param).quantile(np.array([0.0005, 0.9995]))[0]
         return np.linspace(lo, hi, points)

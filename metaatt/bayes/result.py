@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -11,8 +10,9 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .._format import fmt, html_table, text_table
+from .._format import fmt
 from ..errors import MetaattError
+from ._report import bf_text, pool_html, pool_summary
 from .priors import Normal, TauPrior
 
 __all__ = ["BayesPoolResult", "PosteriorSummary"]
@@ -50,16 +50,6 @@ class PosteriorSummary:
             fmt(self.hpd_low),
             fmt(self.hpd_high),
         ]
-
-
-def _prior_text(prior: TauPrior | Normal | None) -> str:
-    return "flat (improper uniform)" if prior is None else prior.describe()
-
-
-def _bf_text(value: float) -> str:
-    if math.isnan(value):
-        return "NA"
-    return f"{value:.4g}"
 
 
 @dataclass(frozen=True, repr=False)
@@ -145,7 +135,9 @@ class BayesPoolResult:
         """Marginal posterior density of ``param`` on a grid: DataFrame(x, density).
 
         ``param`` is ``"mu"``, ``"tau"`` or ``"predictive"``. The grid spans the central
-        99.9% (tau: from its lower bound to the 99.5% quantile). Exact results evaluate the
+        99.9% (tau: from its lower bound, or the 0.05% quantile where the density has a pole
+        there, to the 99.5% quantile). A ``prior`` column holds the prior density when the
+        prior of mu or tau is proper. Exact results evaluate the
         density exactly; NUTS results use a kernel density estimate of the draws (tau:
         reflected at 0) and, for the predictive distribution, the normal mixture over draws.
         """
@@ -154,6 +146,9 @@ class BayesPoolResult:
             raise MetaattError(f"points: expected an integer >= 2, got {points!r}")
         x = self._posterior.grid(param, int(points))
         frame = pd.DataFrame({"x": x, "density": self._posterior.density(param, x)})
+        prior = self._prior_density(param, x)
+        if prior is not None:
+            frame["prior"] = prior
         frame.attrs.update(
             {
                 "param": param,
@@ -163,6 +158,16 @@ class BayesPoolResult:
             }
         )
         return frame
+
+    def _prior_density(self, param: str, x: np.ndarray) -> np.ndarray | None:
+        """Prior density on the same grid (proper priors of mu and tau only)."""
+        if param == "mu" and self.mu_prior is not None:
+            z = (x - self.mu_prior.mean) / self.mu_prior.sd
+            return np.exp(-0.5 * z**2) / (self.mu_prior.sd * np.sqrt(2.0 * np.pi))
+        if param == "tau" and self.tau_prior.proper:
+            with np.errstate(divide="ignore", over="ignore"):
+                return np.exp(self.tau_prior.logpdf(x))
+        return None
 
     @staticmethod
     def _check_param(param: Any) -> str:
@@ -288,80 +293,12 @@ class BayesPoolResult:
             f"[{pct} CrI {fmt(self.tau.ci_low)}, {fmt(self.tau.ci_high)}]"
         )
         if not math.isnan(self.bf10_heterogeneity):
-            text += f", BF10(tau > 0) = {_bf_text(self.bf10_heterogeneity)}"
+            text += f", BF10(tau > 0) = {bf_text(self.bf10_heterogeneity)}"
         return text
-
-    def _computation_text(self) -> str:
-        if self.method == "exact":
-            return "exact numerical integration over tau (Roever 2020); no sampling"
-        s = self.sampler or {}
-        return (
-            f"NUTS (PyMC), {s.get('chains')} chains x {s.get('draws')} draws after "
-            f"{s.get('tune')} tuning steps, random_seed = {s.get('random_seed')}"
-        )
 
     def summary(self) -> str:
         """A report laid out like bayesmeta's ``print``/``summary`` output."""
-        pct = f"{100 * self.level:g}%"
-        lines = []
-        if self.synthetic:
-            lines += ["*** SYNTHETIC DATA: demonstration only, not results of real studies ***", ""]
-        effects = "normal" if self.model == "normal" else "Student-t"
-        lines.append(
-            f"Bayesian random-effects meta-analysis ({effects} random effects; k = {self.k})"
-        )
-        lines.append(f"Computation: {self._computation_text()}")
-        lines.append(
-            f"Priors: tau ~ {_prior_text(self.tau_prior)}; mu ~ {_prior_text(self.mu_prior)}"
-        )
-        lines += ["", f"Marginal posteriors ({pct} intervals: equal-tailed CrI and shortest HPD):"]
-        header = ["", "mean", "median", "sd", "ci.lb", "ci.ub", "hpd.lb", "hpd.ub"]
-        rows = [["tau", *self.tau.row()], ["mu", *self.mu.row()]]
-        rows.append(["prediction", *self.predictive.row()])
-        if self.nu is not None:
-            rows.append(["nu", *self.nu.row()])
-        lines.append(text_table(header, rows))
-        lines += ["", f"P(mu > {self.threshold:g} | data) = {self.prob_mu_above:.4f}"]
-        lines.append(
-            f"Bayes factors: BF10 effect (mu != 0 vs mu = 0) = {_bf_text(self.bf10_effect)}; "
-            f"BF10 heterogeneity (tau > 0 vs tau = 0) = {_bf_text(self.bf10_heterogeneity)}"
-        )
-        lines += ["", "Shrinkage estimates (posterior of each study's true effect):"]
-        header = ["study", "yi", "se", "mean", "median", "sd", "ci.lb", "ci.ub"]
-        theta = self.theta
-        rows = [
-            [str(s), fmt(y), fmt(se), fmt(m), fmt(md), fmt(sd), fmt(lo), fmt(hi)]
-            for s, y, se, m, md, sd, lo, hi in zip(
-                theta.study,
-                theta.yi,
-                theta.se,
-                theta["mean"],
-                theta["median"],
-                theta.sd,
-                theta.ci_low,
-                theta.ci_high,
-                strict=True,
-            )
-        ]
-        lines.append(text_table(header, rows))
-        if self.diagnostics is not None:
-            worst = self.diagnostics
-            lines += [
-                "",
-                f"Diagnostics: max R-hat = {worst.r_hat.max():.3f}, "
-                f"min bulk ESS = {worst.ess_bulk.min():.0f}, "
-                f"min tail ESS = {worst.ess_tail.min():.0f}, "
-                f"divergences = {(self.sampler or {}).get('divergences', 0)}",
-            ]
-        if len(self.excluded):
-            lines += ["", f"Excluded studies ({len(self.excluded)}):"]
-            lines += [
-                f"  {s}: {r}"
-                for s, r in zip(self.excluded.study, self.excluded.reason, strict=True)
-            ]
-        if self.notes:
-            lines += ["", *(f"Note: {n}" for n in self.notes)]
-        return "\n".join(lines)
+        return pool_summary(self)
 
     def __repr__(self) -> str:
         return (
@@ -373,33 +310,7 @@ class BayesPoolResult:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        pct = f"{100 * self.level:g}%"
-        title = ("SYNTHETIC DATA - " if self.synthetic else "") + (
-            f"Bayesian random-effects meta-analysis ({self.method})"
-        )
-        table = pd.DataFrame(
-            [
-                {"parameter": name, **getattr(self, attr).to_dict()}
-                for name, attr in (("tau", "tau"), ("mu", "mu"), ("prediction", "predictive"))
-            ]
-        ).drop(columns="level")
-        parts = [
-            f"<div class='metaatt-result'><h4>{html.escape(title)}, k = {self.k}</h4>",
-            f"<p>Priors: tau ~ {html.escape(_prior_text(self.tau_prior))}; "
-            f"mu ~ {html.escape(_prior_text(self.mu_prior))}</p>",
-            html_table(table, caption=f"Posterior summaries ({pct} intervals)"),
-            f"<p>P(mu &gt; {self.threshold:g}) = {self.prob_mu_above:.4f}; "
-            f"BF10 effect = {_bf_text(self.bf10_effect)}; "
-            f"BF10 heterogeneity = {_bf_text(self.bf10_heterogeneity)}</p>",
-            "<details><summary>Shrinkage estimates</summary>",
-            html_table(self.theta),
-            "</details>",
-        ]
-        if len(self.excluded):
-            parts.append(html_table(self.excluded, caption="Excluded studies"))
-        parts += [f"<p><em>Note: {html.escape(n)}</em></p>" for n in self.notes]
-        parts.append("</div>")
-        return "\n".join(parts)
+        return pool_html(self)
 
     def plot(self, **kwargs: Any) -> Any:
         """Forest plot with observed and shrunken estimates (see :func:`metaatt.plot.forest`)."""

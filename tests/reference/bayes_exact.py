@@ -4,10 +4,11 @@ Run from the worktree root (takes a few minutes; needs mpmath and numpy only):
 
     /work/venv/bin/python tests/reference/bayes_exact.py
 
-Writes tests/reference/fixtures/bayes_exact.json. Nothing here imports metaatt: every number
-is computed from scratch with mpmath at 20 significant digits (tanh-sinh quadrature over tau,
-with breakpoints at rough posterior quantiles), so the fixture checks metaatt's vectorized
-Gauss-Legendre machinery against an unrelated algorithm.
+Writes tests/reference/fixtures/bayes_exact.json (rewritten after every case; ``--resume``
+keeps the cases already there). Nothing here imports metaatt: every number is computed from
+scratch with mpmath at 20 significant digits (tanh-sinh quadrature in log(tau), split at
+rough posterior quantiles), so the fixture checks metaatt's vectorized Gauss-Legendre
+machinery against an unrelated algorithm.
 
 Model (Roever 2020, J Stat Softw 93(6), eqs. 1-3): y_i ~ N(theta_i, v_i),
 theta_i ~ N(mu, tau^2), mu ~ N(m0, s0^2) or flat, tau ~ p(tau). For fixed tau the mu and
@@ -77,6 +78,15 @@ def prior_density(spec):
 
         return f
     raise ValueError(kind)
+
+
+def to_log(t):
+    return -mp.inf if t == 0 else (mp.inf if t == mp.inf else mp.log(t))
+
+
+def quad_log(f, pts):
+    """Integral of f over [pts[0], pts[-1]] by tanh-sinh quadrature in u = log(tau)."""
+    return mp.quad(lambda u: f(mp.exp(u)) * mp.exp(u), [to_log(p) for p in pts], maxdegree=10)
 
 
 def support(spec):
@@ -169,9 +179,10 @@ class Model:
         return [self.lo, *[mp.mpf(p) for p in pts], self.hi]
 
     def integrate(self, f, upto=None):
+        """Integral of f(tau) over the support (or up to ``upto``), computed in u = log(tau)
+        (smooth even where the prior has a pole at 0), split at the breakpoints."""
         pts = self.breaks if upto is None else [b for b in self.breaks if b < upto] + [upto]
-        val, _err = mp.quad(f, pts, error=True, maxdegree=10)
-        return val
+        return quad_log(f, pts)
 
     # -------------------------------------------------------------- tau
     def tau_cdf(self, x):
@@ -300,7 +311,7 @@ class Model:
             return self.prior(t) * mp.exp(self.log_lik_mu0(t))
 
         # the null model's integrand peaks elsewhere: integrate with its own breakpoints
-        z0 = mp.quad(
+        z0 = quad_log(
             f, [self.lo, *self.breaks[1:-1], *[b * 10 for b in self.breaks[-3:-1]], self.hi]
         )
         return self.Z / z0
@@ -480,9 +491,33 @@ def as_float(d):
     return {k: float(v) for k, v in d.items()}
 
 
+def write(results):
+    OUT.write_text(
+        json.dumps(
+            {
+                "generator": "tests/reference/bayes_exact.py (mpmath tanh-sinh quadrature)",
+                "python": sys.version.split()[0],
+                "platform": platform.platform(),
+                "mpmath": mp.__version__,
+                "numpy": np.__version__,
+                "dps": mp.mp.dps,
+                "cases": results,
+            },
+            indent=1,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+
+
 def main():
     results = []
+    if "--resume" in sys.argv and OUT.exists():
+        results = json.loads(OUT.read_text(encoding="utf-8"))["cases"]
+    done = {r["name"] for r in results}
     for name, y, v, tau_spec, mu_spec, level, threshold, all_theta in cases():
+        if name in done:
+            continue
         print("==", name, flush=True)
         model = Model(y, v, tau_spec, mu_spec, level, threshold)
         _check_marginal(model, 0.0)
@@ -516,22 +551,9 @@ def main():
         if mu_spec is not None:
             entry["bf10_effect"] = float(model.bf_effect())
         results.append(entry)
-    OUT.write_text(
-        json.dumps(
-            {
-                "generator": "tests/reference/bayes_exact.py (mpmath tanh-sinh quadrature)",
-                "python": sys.version.split()[0],
-                "platform": platform.platform(),
-                "mpmath": mp.__version__,
-                "numpy": np.__version__,
-                "dps": mp.mp.dps,
-                "cases": results,
-            },
-            indent=1,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
+        write(results)
+    order = [c[0] for c in cases()]
+    write(sorted(results, key=lambda r: order.index(r["name"])))
     print("wrote", OUT)
 
 
