@@ -157,9 +157,7 @@ def test_bad_arguments_are_named(kwargs, match):
 
 
 def test_bad_effect_sizes_are_named():
-    with pytest.raises(
-        MetaattError, match=r"vi: row 2\b.*-0.02; sampling variances must be > 0"
-    ):
+    with pytest.raises(MetaattError, match=r"vi: row 2\b.*-0.02; sampling variances must be > 0"):
         bayes.pool([0.1, 0.3], [0.01, -0.02])
     with pytest.raises(MetaattError, match=r"yi: row 1 .*is missing"):
         bayes.pool([np.nan, 0.3], [0.01, 0.02])

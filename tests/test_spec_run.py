@@ -298,3 +298,34 @@ def test_output_folder_permissions_follow_the_umask(spec_path, tmp_path):
     assert stat.S_IMODE(out.stat().st_mode) == 0o777 & ~umask
     text = (out / "tables" / "sensitivity_methods.md").read_text()
     assert "Sensitivity to the tau^2 estimator" in text.splitlines()[0]
+
+
+def test_dependent_effect_sizes_are_aggregated_per_cluster():
+    spec = ms.from_dict(
+        {
+            "data": {"dataset": "konstantopoulos2011"},
+            "dependence": {"cluster": "district", "rho": 0.6},
+            "sensitivity": {"rho": [0.0, 0.6, 0.9]},
+            "plots": {"forest": False, "funnel": False},
+        }
+    )
+    results = ms.run(spec)
+    dat = datasets.load_konstantopoulos2011()
+    agg = metaatt.aggregate(dat, cluster="district", rho=0.6)
+    direct = metaatt.pool(agg.yi, agg.vi)
+    assert results.primary.k == 11 == len(agg)
+    assert results.primary.estimate == pytest.approx(direct.estimate, rel=1e-12)
+    assert list(results.effects.study[:2]) == ["11", "12"]
+    assert results.numbers["effects[11].yi"] == pytest.approx(agg.yi.iloc[0], rel=1e-12)
+    table = results.tables()["sensitivity_rho"]
+    assert list(table.rho) == [0.0, 0.6, 0.9]
+    assert table.estimate.iloc[1] == pytest.approx(direct.estimate, rel=1e-12)
+    assert table.estimate.iloc[0] != table.estimate.iloc[2]
+    assert "aggregated within district (56 effect sizes into 11 clusters)" in (
+        results.data_description
+    )
+    with pytest.raises(ms.SpecError, match="needs \\[dependence\\] cluster"):
+        ms.from_dict({"data": {"dataset": "bcg"}, "sensitivity": {"rho": [0.5]}})
+    bad = ms.from_dict({"data": {"dataset": "raudenbush1985"}, "dependence": {"cluster": "nope"}})
+    with pytest.raises(ms.SpecError, match="\\[dependence\\] cluster: the effect-size table"):
+        ms.run(bad)

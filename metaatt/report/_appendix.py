@@ -31,6 +31,7 @@ _SECTION_TITLES = {
     "bias": "Small-study effects and publication bias",
     "sensitivity_correlation": "Sensitivity to the assumed pre-post correlation",
     "sensitivity_phi": "Sensitivity to the assumed phi of marginal counts",
+    "sensitivity_rho": "Sensitivity to the assumed within-cluster correlation",
     "sensitivity_leave_one_out": "Leave-one-out analysis",
     "sensitivity_influence": "Influence diagnostics",
     "sensitivity_methods": "Sensitivity to the tau^2 estimator",

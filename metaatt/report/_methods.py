@@ -125,6 +125,9 @@ def methods_paragraph(results: Any) -> str:
     if spec.sensitivity.phi:
         values = ", ".join(f"{r:g}" for r in spec.sensitivity.phi)
         sens.append(f"with assumed phi correlations of {values} for marginal counts")
+    if spec.sensitivity.rho:
+        values = ", ".join(f"{r:g}" for r in spec.sensitivity.rho)
+        sens.append(f"re-aggregating dependent effect sizes with rho = {values}")
     if spec.sensitivity.leave_one_out:
         sens.append("leaving out one study at a time")
     if spec.sensitivity.influence:

@@ -312,6 +312,10 @@ def _cross_checks(sections: dict[str, Section], bayes: list[Section], problems: 
             "[effect_size] measure/columns: apply to tables; a sheet's formats decide the "
             "formulas (choose the pooled scale with metric = '...')"
         )
+    if sens.rho and sections["dependence"].cluster is None:
+        problems.append(
+            "[sensitivity] rho: varying the within-cluster correlation needs [dependence] cluster"
+        )
     if effect.columns and effect.measure is None:
         problems.append("[effect_size] columns: given without a measure; add measure = '...'")
     if sections["plots"].dpi <= 0:

@@ -90,7 +90,7 @@ def assumption_sensitivity(ctx: Context, assumption: str) -> StepOutput:
 
     method = ctx.spec.models.methods[0]
     values = ctx.spec.sensitivity[assumption]
-    symbol = "r" if assumption == "correlation" else "phi"
+    symbol = {"correlation": "r", "phi": "phi", "rho": "rho"}[assumption]
     rows = []
     results = {}
     for value in values:
@@ -103,8 +103,13 @@ def assumption_sensitivity(ctx: Context, assumption: str) -> StepOutput:
     key = f"sensitivity.{assumption}"
     labelled = table.assign(**{symbol: [f"{symbol}={v:g}" for v in table[symbol]]})
     numbers = flatten_frame(labelled, key, key=symbol)
-    title = "Sensitivity to the assumed " + (
-        "pre-post correlation" if assumption == "correlation" else "phi of marginal counts"
+    title = (
+        "Sensitivity to the assumed "
+        + {
+            "correlation": "pre-post correlation",
+            "phi": "phi of marginal counts",
+            "rho": "within-cluster correlation",
+        }[assumption]
     )
     return StepOutput(key, title, results, table, numbers)
 

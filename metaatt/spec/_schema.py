@@ -82,6 +82,15 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "str", "add", "sheet: add 0.5 to tables with a zero cell, or none", ("add", "none")
         ),
     },
+    "dependence": {
+        "cluster": Key(
+            "str",
+            None,
+            "column identifying dependent effect sizes (e.g. study_id): they are aggregated to "
+            "one per cluster before pooling (metafor's aggregate, compound symmetry)",
+        ),
+        "rho": Key("correlation", 0.6, "assumed correlation of sampling errors within a cluster"),
+    },
     "models": {
         "methods": Key(
             "str_list", ["REML"], "frequentist tau^2 estimators; the first is the primary"
@@ -120,6 +129,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
             "correlation_list", [], "re-compute effect sizes at each assumed pre-post r"
         ),
         "phi": Key("correlation_list", [], "re-compute effect sizes at each assumed phi"),
+        "rho": Key("correlation_list", [], "re-aggregate at each assumed within-cluster rho"),
         "methods": Key("bool", False, "compare every tau^2 estimator in [models] methods"),
     },
     "plots": {

@@ -7,6 +7,7 @@ or raw columns that :func:`metaatt.escalc` turns into effect sizes.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,10 +47,55 @@ def read_csv(path: Path, what: str) -> pd.DataFrame:
 
 
 def load_effects(
-    spec: AnalysisSpec, correlation: float | None = None, phi: float | None = None
+    spec: AnalysisSpec,
+    correlation: float | None = None,
+    phi: float | None = None,
+    rho: float | None = None,
 ) -> EffectData:
-    """Effect sizes for ``spec``; ``correlation`` and ``phi`` override the assumed pre-post
-    r and the assumed phi of marginal counts (sensitivity analyses)."""
+    """Effect sizes for ``spec``; ``correlation``, ``phi`` and ``rho`` override the assumed
+    pre-post r, the phi of marginal counts and the within-cluster correlation used to
+    aggregate dependent effect sizes (sensitivity analyses)."""
+    loaded = _load(spec, correlation, phi)
+    if spec.dependence.cluster is None:
+        return loaded
+    return _aggregated(spec, loaded, spec.dependence.rho if rho is None else rho)
+
+
+def _aggregated(spec: AnalysisSpec, loaded: EffectData, rho: float) -> EffectData:
+    """One effect size per cluster (metafor's ``aggregate``; compound symmetry with ``rho``)."""
+    from ..aggregation import aggregate
+
+    column = spec.dependence.cluster
+    effects = loaded.effects
+    if column not in effects.columns:
+        raise SpecError(
+            spec.source_name,
+            [
+                f"[dependence] cluster: the effect-size table has no column {column!r}; "
+                f"columns: {[c for c in effects.columns if c not in ('yi', 'vi')]}"
+            ],
+        )
+    usable = effects[effects["yi"].notna() & effects["vi"].notna()]
+    if "reason" in usable.columns:
+        usable = usable[usable["reason"].isna() | (usable["reason"].astype(str) == "")]
+    table = aggregate(usable.drop(columns=["reason"], errors="ignore"), cluster=column, rho=rho)
+    table["study"] = table[column].astype(str)
+    table = table[["study", *[c for c in table.columns if c != "study"]]]
+    table.attrs.update(effects.attrs)
+    table.attrs["synthetic"] = loaded.synthetic
+    dropped = len(effects) - len(usable)
+    described = (
+        f"{loaded.description} Dependent effect sizes were aggregated within {column} "
+        f"({len(usable)} effect sizes into {len(table)} clusters) assuming a correlation of "
+        f"rho = {rho:g} between their sampling errors (compound symmetry; Borenstein et al., "
+        "2009, ch. 24)"
+        + (f"; {dropped} rows without an effect size were left out" if dropped else "")
+        + "."
+    )
+    return dataclasses.replace(loaded, effects=table, description=described)
+
+
+def _load(spec: AnalysisSpec, correlation: float | None, phi: float | None) -> EffectData:
     data = spec.data
     if data.sheet is not None:
         from ._sheet import sheet_effects

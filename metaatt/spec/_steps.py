@@ -65,7 +65,7 @@ def plan(spec: AnalysisSpec) -> list[Step]:
         steps.append(Step("sensitivity.leave_one_out", "leave-one-out", leave_one_out_step))
     if sens.influence:
         steps.append(Step("sensitivity.influence", "influence diagnostics", influence_step))
-    for assumption in ("correlation", "phi"):
+    for assumption in ("correlation", "phi", "rho"):
         if sens[assumption]:
             steps.append(
                 Step(
