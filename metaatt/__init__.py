@@ -59,7 +59,7 @@ _LAZY_ATTRIBUTES: dict[str, str] = {
 }
 # lazily imported submodules
 _LAZY_SUBMODULES = frozenset(
-    {"attachment", "bayes", "datasets", "effects", "extract", "plot", "spec", "simulate"}
+    {"attachment", "bayes", "datasets", "effects", "extract", "plot", "report", "spec", "simulate"}
     | {"bias", "diagnostics", "twobytwo"}  # publication bias, sensitivity, 2x2 pooling
 )
 
