@@ -22,6 +22,7 @@ from .errors import (
     MetaattError,
     MetaattWarning,
     MultimodalLikelihoodWarning,
+    SamplingWarning,
     StudyExcludedWarning,
     SyntheticDataWarning,
 )
@@ -58,7 +59,7 @@ _LAZY_ATTRIBUTES: dict[str, str] = {
 }
 # lazily imported submodules
 _LAZY_SUBMODULES = frozenset(
-    {"attachment", "bayes", "datasets", "effects", "extract", "plot", "spec", "simulate"}
+    {"attachment", "bayes", "datasets", "effects", "extract", "plot", "report", "spec", "simulate"}
     | {"bias", "diagnostics", "twobytwo"}  # publication bias, sensitivity, 2x2 pooling
 )
 
@@ -72,6 +73,7 @@ __all__ = [
     "MetaattError",
     "MetaattWarning",
     "MultimodalLikelihoodWarning",
+    "SamplingWarning",
     "StudyExcludedWarning",
     "SyntheticDataWarning",
     "__version__",

@@ -23,6 +23,7 @@ __all__ = [
     "MetaattError",
     "MetaattWarning",
     "MultimodalLikelihoodWarning",
+    "SamplingWarning",
     "StudyExcludedWarning",
     "SyntheticDataWarning",
 ]
@@ -46,6 +47,11 @@ class ConvergenceWarning(MetaattWarning):
 
 class MultimodalLikelihoodWarning(ConvergenceWarning):
     """The (restricted) likelihood has several maxima and the reported one is not the highest."""
+
+
+class SamplingWarning(ConvergenceWarning):
+    """MCMC diagnostics failed (R-hat, effective sample size, divergences); the message
+    names the parameters concerned (metaatt.bayes, method="nuts")."""
 
 
 class BoundaryWarning(MetaattWarning):
