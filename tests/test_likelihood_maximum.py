@@ -285,3 +285,30 @@ def test_frozen_build_equals_the_constructor_and_checks_fields():
         build(Tau2Estimate, tau2=np.zeros(1))
     with pytest.raises(TypeError, match="not a frozen dataclass"):
         build(dict)
+
+
+@pytest.mark.parametrize(
+    "fun, root",
+    [
+        (lambda x: (2.0 - x * x, -2.0 * x), np.sqrt(2.0)),
+        (lambda x: (np.exp(-x) - 0.25, -np.exp(-x)), np.log(4.0)),
+        (lambda x: (1.0 / (0.1 + x) - 3.0 + 0.0 * x, -1.0 / (0.1 + x) ** 2), 1.0 / 3.0 - 0.1),
+    ],
+)
+def test_root_finder_stopping_early_keeps_the_tolerance(fun, root):
+    """Stopping on predicted quadratic convergence leaves an error below 1e-12."""
+    from metaatt._roots import XTOL, newton_one
+
+    lo, hi = np.full(3, 0.01), np.full(3, 5.0)
+    x, ok, iterations = bracketed_newton(fun, lo, hi, x0=np.array([0.02, 1.0, 4.9]))
+    assert ok.all()
+    np.testing.assert_allclose(x, root, rtol=0, atol=XTOL * (1 + root))
+
+    def on_floats(t):
+        return tuple(map(float, fun(t)))
+
+    on_floats.takes_float = True
+    for start, n in zip([0.02, 1.0, 4.9], iterations, strict=True):
+        one, converged, its = newton_one(on_floats, 0.01, 5.0, start)
+        assert converged and its == n
+        assert abs(one - root) <= XTOL * (1 + root)
