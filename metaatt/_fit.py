@@ -212,7 +212,7 @@ def fit_model(
         tau2_estimate = estimate_tau2(design, method, user_weights)
     estimate = tau2_estimate
     tau2 = estimate.tau2
-    if user_weights is None and design.X is None:  # from the power sums (metaatt._intercept)
+    if user_weights is None and design.has_power_sums:  # a lookup (metaatt._intercept)
         estimate_mu, variance, q_gen = design.intercept.wls(tau2)
         coef, vcov = estimate_mu[:, None], variance[:, None, None]
         model_weights = design.weights(tau2)

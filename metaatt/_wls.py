@@ -118,10 +118,19 @@ class Design:
 
     @cached_property
     def fe_statistics(self) -> tuple[np.ndarray, np.ndarray]:
-        """Cochran's ``Q = Q_gen(0)`` and ``tr(P)`` of the common-effect fit (``a = 1 / v``)."""
-        if self.X is None:
+        """Cochran's ``Q = Q_gen(0)`` and ``tr(P)`` of the common-effect fit (``a = 1 / v``).
+
+        From the power sums when an iterative estimator has built them (then they cost a
+        lookup), else from the WLS fit (cheaper than building the sums).
+        """
+        if self.has_power_sums:
             return self.intercept.fe_statistics()
         return self.fe_fit.q, self.fe_fit.trace_p()
+
+    @property
+    def has_power_sums(self) -> bool:
+        """Whether the power sums of an intercept-only design are already built."""
+        return "intercept" in self.__dict__
 
     @cached_property
     def ols_fit(self) -> WLSFit:
