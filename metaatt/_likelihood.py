@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from ._intercept import InterceptEquation
+from ._equations import InterceptEquation
 from ._likelihood_one import SCAN_FRACTIONS, maximise_intercept_one, maximise_one
 from ._roots import bracketed_newton
 from ._score_scan import score_on_grid

@@ -18,7 +18,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._intercept import InterceptEquation
+from ._equations import InterceptEquation
+from ._intercept import GRID_CELLS
 from ._roots import newton_one
 from ._wls import Design
 from .errors import ConvergenceError
@@ -28,7 +29,6 @@ __all__ = ["SCAN_FRACTIONS", "maximise_intercept_one", "maximise_one"]
 #: the scan grid as fractions of the upper bound: 0 and 23 points from 1e-6 to 1
 SCAN_FRACTIONS = np.concatenate([[0.0], np.geomspace(1e-6, 1.0, 23)])
 
-_GRID_CELLS = 1_000_000  # largest (points x studies) weight matrix built at once
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
@@ -47,7 +47,7 @@ def maximise_intercept_one(design: Design, restricted: bool, name: str) -> Array
     grid = (upper * SCAN_FRACTIONS).tolist()
     at_start = bisect.bisect_right(grid, start)  # a stable sort puts the start after ties
     points = [*grid[:at_start], start, *grid[at_start:]]
-    if v.shape[0] * len(points) > _GRID_CELLS:  # a long analysis: point by point
+    if v.shape[0] * len(points) > GRID_CELLS:  # a long analysis: point by point
         score = InterceptEquation(sums, "reml" if restricted else "ml")
         f = score.scan(np.array([points]))[0].tolist()
         parts = s1 = None

@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._intercept import InterceptEquation
+from ._equations import InterceptEquation
 from ._roots import bracketed_newton
 from ._wls import Design, wls
 

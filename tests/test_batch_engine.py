@@ -56,7 +56,7 @@ def test_compaction_changes_no_root():
     design = Design(yi, vi, np.ones((B, k)), None, np.full(B, k), 1)
     equation = design.intercept
 
-    from metaatt._intercept import InterceptEquation
+    from metaatt._equations import InterceptEquation
 
     restrictable = InterceptEquation(equation, "reml")
 

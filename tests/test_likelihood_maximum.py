@@ -17,9 +17,9 @@ import pytest
 
 import metaatt
 from metaatt import _likelihood
+from metaatt._equations import InterceptEquation
 from metaatt._fit import fit_model
 from metaatt._frozen import build
-from metaatt._intercept import InterceptEquation
 from metaatt._pooled import pooled_scalars, pooled_statistics
 from metaatt._roots import bracketed_newton
 from metaatt._score_scan import score_on_grid
