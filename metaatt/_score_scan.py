@@ -76,16 +76,20 @@ def _signs(
     ``a``, ``b``: the parts at the coarse positions ``cols``; the start (at ``at_start``)
     splits the range it falls in. Evaluated positions get some value (not used).
     """
-    up, down = 1.0 + MARGIN, 1.0 - MARGIN
     a_lo, b_lo, a_hi, b_hi = a[:, :-1], b[:, :-1], a[:, 1:], b[:, 1:]
-    whole = _sign(a_hi > b_lo * up, a_lo < b_hi * down)
-    left = _sign(a_start > b_lo * up, a_lo < b_start * down)  # [coarse, start]
-    right = _sign(a_hi > b_start * up, a_start < b_hi * down)  # [start, coarse]
+    whole = _sign(_above(a_hi, b_lo), _above(b_hi, a_lo))
+    left = _sign(_above(a_start, b_lo), _above(b_start, a_lo))  # [coarse, start]
+    right = _sign(_above(a_hi, b_start), _above(b_hi, a_start))  # [start, coarse]
     position = np.arange(cols[-1] + 1)
     range_of = np.minimum(np.searchsorted(cols, position, side="right") - 1, len(cols) - 2)
     inside = (at_start > cols[:-1]) & (at_start < cols[1:])
     split = np.where(position < at_start, left[:, range_of], right[:, range_of])
     return np.where(inside[:, range_of], split, whole[:, range_of])
+
+
+def _above(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``x > y`` by a relative margin (NaN: False)."""
+    return x - y > MARGIN * (np.abs(x) + np.abs(y))
 
 
 def _sign(positive: np.ndarray, negative: np.ndarray) -> np.ndarray:
