@@ -219,7 +219,7 @@ def fit_model(
     else:
         w = design.weights(tau2)
         fit = wls(design, w)
-        q_gen = fit.q
+        q_gen = None  # fit.q, computed below if the test needs it
         if user_weights is None:
             coef, vcov, model_weights = fit.coef, fit.inv_xtax, w
         else:
@@ -236,6 +236,8 @@ def fit_model(
     saturated = df_resid < 1.0 if any_saturated else None
     distribution, scaled, adhoc = TESTS[test]
     if scaled:
+        if q_gen is None:
+            q_gen = fit.q
         if any_saturated:
             with np.errstate(invalid="ignore", divide="ignore"):
                 knha_scale = np.where(saturated, 1.0, q_gen / df_resid)
