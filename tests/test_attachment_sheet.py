@@ -204,8 +204,6 @@ def test_all_bad_cells_are_reported_not_just_the_first():
               estimate_type="OR"), "estimate", "ratio must be > 0"),
         (dict(instrument="RF", format="pre_post_means", m_pre=3, sd_pre=1, m_post=4,
               sd_post=1, sd_change=3, n=10), "sd_change", "inconsistent"),
-        (dict(instrument="RF", format="pre_post_means", m_pre=3, sd_pre=0, m_post=4,
-              sd_post=1, sd_change=1, n=10), "sd_pre", "must be > 0"),
         (dict(instrument="RF", format="pre_post_means", m_pre=3, sd_pre=1, m_post=4,
               sd_post=1, t=0.5, n=10), "t", "inconsistent"),
         (dict(instrument="RF", format="paired_t", t=2, n=10, hedges_corrected="perhaps"),
@@ -217,6 +215,14 @@ def test_all_bad_cells_are_reported_not_just_the_first():
 def test_bad_cells_are_named(row, column, message):
     report = validate_sheet(_one(**row))
     assert any(p.column == column and message in p.message for p in report.errors), str(report)
+
+
+def test_zero_sd_with_sd_change_does_not_crash_the_validator():
+    report = validate_sheet(
+        _one(instrument="RF", format="pre_post_means", m_pre=3, sd_pre=0, m_post=4, sd_post=1,
+             sd_change=1, n=10)
+    )  # fmt: skip
+    assert not any(p.column == "sd_change" for p in report.errors), str(report)
 
 
 def test_incomplete_rows_stay_with_a_reason():

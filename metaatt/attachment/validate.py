@@ -199,8 +199,7 @@ def _consistency(v: Any, fmt: Format, instrument: Any, add: Callable[..., None])
         add("n", "error", "each arm needs at least 2 patients (pooled pre-test SD)")
     if _has(v, "sd_change") and _has(v, "sd_pre") and _has(v, "sd_post"):
         if v["sd_pre"] <= 0 or v["sd_post"] <= 0:
-            column = "sd_pre" if v["sd_pre"] <= 0 else "sd_post"
-            add(column, "error", "must be > 0 to check sd_change (the implied r divides by it)")
+            pass  # no implied r; a negative SD is reported by the range check of its cell
         else:
             r = (v["sd_pre"] ** 2 + v["sd_post"] ** 2 - v["sd_change"] ** 2) / (
                 2 * v["sd_pre"] * v["sd_post"]
