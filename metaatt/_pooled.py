@@ -7,6 +7,7 @@ analysis) and ``pool_batch`` (many) cannot disagree.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -100,9 +101,12 @@ def pooled_scalars(
     """
     level = fit.level if level is None else level
     values = _statistics(fit, level, _first)
-    if names is None:
-        names = tuple(values)
-    return {name: _PYTHON_TYPE.get(name, float)(values[name]) for name in names}
+    return {name: convert(values[name]) for name, convert in _converters(names or tuple(values))}
+
+
+@functools.lru_cache(maxsize=8)
+def _converters(names: tuple[str, ...]) -> tuple[tuple[str, type], ...]:
+    return tuple((name, _PYTHON_TYPE.get(name, float)) for name in names)
 
 
 #: the Python type of each statistic (float unless listed)
