@@ -44,6 +44,7 @@ def read_moderator_inputs(
     missing: str = "raise",
     intercept: bool = True,
     extra: dict[str, Any] | None = None,
+    allow_mixed_metrics: bool = False,
 ) -> tuple[EffectInputs, dict[str, np.ndarray], ModeratorMatrix]:
     """Effect sizes and the moderator matrix of the included studies (shared by models).
 
@@ -63,7 +64,14 @@ def read_moderator_inputs(
             if np.isnan(X_all[:, j]).any()
         }
     inputs, extras = read_effects(
-        yi, vi, sei=sei, data=data, labels=labels, missing=missing, extra={**flags, **(extra or {})}
+        yi,
+        vi,
+        sei=sei,
+        data=data,
+        labels=labels,
+        missing=missing,
+        extra={**flags, **(extra or {})},
+        allow_mixed_metrics=allow_mixed_metrics,
     )
     for name in flags:
         extras.pop(name)
@@ -108,6 +116,7 @@ def meta_regression(
     labels: Any = None,
     weights: Any = None,
     missing: str = "raise",
+    allow_mixed_metrics: bool = False,
 ) -> MetaRegressionResult:
     """Fit a mixed-effects (or fixed-effects) meta-regression model.
 
@@ -137,6 +146,9 @@ def meta_regression(
     labels, weights, missing
         Study labels; user weights (``method="GENQ"`` only); ``"raise"`` or ``"exclude"``
         rows with missing values.
+    allow_mixed_metrics
+        As in :func:`metaatt.pool`: a table whose ``metric`` column mixes metrics (e.g.
+        change-score ``d_z`` and raw-score ``d_raw_change``) is refused unless ``True``.
 
     Returns
     -------
@@ -198,6 +210,7 @@ def meta_regression(
         missing=missing,
         intercept=intercept,
         extra={"weights": weights},
+        allow_mixed_metrics=allow_mixed_metrics,
     )
     X = moderators.X
     k, p = X.shape

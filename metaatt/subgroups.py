@@ -81,6 +81,7 @@ def subgroup_analysis(
     level: float = 0.95,
     labels: Any = None,
     missing: str = "raise",
+    allow_mixed_metrics: bool = False,
 ) -> SubgroupResult:
     """Pool each subgroup and test whether the subgroup effects differ.
 
@@ -101,6 +102,9 @@ def subgroup_analysis(
     labels, missing
         Study labels; ``"raise"`` or ``"exclude"`` rows with missing values (a missing
         subgroup label counts as missing).
+    allow_mixed_metrics
+        As in :func:`metaatt.pool`: a table whose ``metric`` column mixes metrics is
+        refused unless ``True`` (checked over all analysed studies, not per subgroup).
 
     Returns
     -------
@@ -137,7 +141,14 @@ def subgroup_analysis(
     n_rows = len(table) if table is not None else len(np.atleast_1d(np.asarray(yi, dtype=object)))
     codes, levels = _group_codes(groups, table, n_rows)
     inputs, extras = read_effects(
-        yi, vi, sei=sei, data=data, labels=labels, missing=missing, extra={"groups": codes}
+        yi,
+        vi,
+        sei=sei,
+        data=data,
+        labels=labels,
+        missing=missing,
+        extra={"groups": codes},
+        allow_mixed_metrics=allow_mixed_metrics,
     )
     code = extras["groups"].astype(int)
     present = np.unique(code)

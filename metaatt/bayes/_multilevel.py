@@ -34,6 +34,7 @@ def multilevel(
     data: pd.DataFrame | None = None,
     labels: Any = None,
     missing: str = "raise",
+    allow_mixed_metrics: bool = False,
     tau_prior: Any = DEFAULT_TAU_PRIOR,
     sigma_prior: Any = DEFAULT_TAU_PRIOR,
     mu_prior: Any = None,
@@ -50,7 +51,7 @@ def multilevel(
 
     Parameters
     ----------
-    yi, vi, sei, data, labels, missing
+    yi, vi, sei, data, labels, missing, allow_mixed_metrics
         Effect sizes (one row per effect size) as for :func:`metaatt.bayes.pool`.
     study
         Study identifier of every effect size (array or column name of ``data``).
@@ -110,6 +111,7 @@ def multilevel(
         labels=labels,
         missing=missing,
         extra={"study": codes_all.astype(float)},
+        allow_mixed_metrics=allow_mixed_metrics,
     )
     codes = extras["study"].astype(int)
     used, codes = np.unique(codes, return_inverse=True)

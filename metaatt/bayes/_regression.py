@@ -224,6 +224,7 @@ def meta_regression(
     data: pd.DataFrame | None = None,
     labels: Any = None,
     missing: str = "raise",
+    allow_mixed_metrics: bool = False,
     intercept: bool = True,
     tau_prior: Any = DEFAULT_TAU_PRIOR,
     coef_prior: Any = None,
@@ -239,7 +240,7 @@ def meta_regression(
 
     Parameters
     ----------
-    yi, vi, sei, data, labels, missing
+    yi, vi, sei, data, labels, missing, allow_mixed_metrics
         Effect sizes as for :func:`metaatt.bayes.pool`.
     mods
         Moderators: column name(s) of ``data``, a 1-D/2-D array or a DataFrame (non-numeric
@@ -285,7 +286,14 @@ def meta_regression(
     )
     X_all, names = moderator_matrix(mods, yi, data, intercept)
     inputs, extras = read_effects(
-        yi, vi, sei=sei, data=data, labels=labels, missing=missing, extra={"mods": X_all}
+        yi,
+        vi,
+        sei=sei,
+        data=data,
+        labels=labels,
+        missing=missing,
+        extra={"mods": X_all},
+        allow_mixed_metrics=allow_mixed_metrics,
     )
     X = extras["mods"].reshape(inputs.k, -1)
     if inputs.k <= X.shape[1]:

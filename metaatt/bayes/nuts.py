@@ -172,6 +172,7 @@ def robust_pool(
     data: pd.DataFrame | None = None,
     labels: Any = None,
     missing: str = "raise",
+    allow_mixed_metrics: bool = False,
     tau_prior: Any = DEFAULT_TAU_PRIOR,
     mu_prior: Any = None,
     nu: float | None = 4.0,
@@ -188,7 +189,7 @@ def robust_pool(
 
     Parameters
     ----------
-    yi, vi, sei, data, labels, missing, tau_prior, mu_prior, level, threshold
+    yi, vi, sei, data, labels, missing, allow_mixed_metrics, tau_prior, mu_prior, level, threshold
         As for :func:`metaatt.bayes.pool`. Here tau is the *scale* of the t distribution of
         the study effects (their sd is ``tau sqrt(nu / (nu - 2))`` for nu > 2).
     nu
@@ -229,7 +230,15 @@ def robust_pool(
         if not (math.isfinite(nu) and nu > 0):
             raise MetaattError(f"nu: degrees of freedom must be a positive number, got {nu!r}")
     _, _, notes = bayes_factor_plan(False, tau_prior, mu_prior)
-    inputs, _ = read_effects(yi, vi, sei=sei, data=data, labels=labels, missing=missing)
+    inputs, _ = read_effects(
+        yi,
+        vi,
+        sei=sei,
+        data=data,
+        labels=labels,
+        missing=missing,
+        allow_mixed_metrics=allow_mixed_metrics,
+    )
     return fit_nnhm(
         inputs,
         tau_prior=tau_prior,
