@@ -11,6 +11,7 @@ import pandas as pd
 
 from ._coefficients import resolve_btt, wald_test
 from ._fit import ModelFit, fit_model
+from ._fit_checks import report_fit
 from ._inputs import EffectInputs, read_effects
 from ._validate import check_level, describe_row, first_bad
 from ._wls import Design
@@ -175,6 +176,12 @@ def meta_regression(
     for such models (regression through the origin) metaatt keeps the textbook definition
     and therefore differs from metafor 3.8.
 
+    As :func:`metaatt.pool`, a residual tau^2 of 0 on the boundary, a likelihood with a
+    higher second maximum and a zero Knapp-Hartung scale raise a ``BoundaryWarning``,
+    ``MultimodalLikelihoodWarning`` or ``DegenerateStatisticWarning`` and are recorded in
+    ``notes`` (see :mod:`metaatt._fit_checks`); a zero covariance matrix leaves the omnibus
+    test NaN, as metafor's NA.
+
     References
     ----------
     Raudenbush, S. W. (2009). Analyzing effect sizes: Random-effects models. In H. Cooper,
@@ -226,13 +233,12 @@ def meta_regression(
     design = Design.single(inputs.yi, inputs.vi, X)
     fit = fit_model(design, method, test, level, user_weights)
     notes: list[str] = []
-    if method != "EE" and bool(fit.tau2_estimate.at_boundary[0]):
-        message = (
-            f"the {method} estimate of the residual tau^2 is 0, on the boundary of the "
-            "parameter space: the moderators account for all heterogeneity"
-        )
-        warnings.warn(message, BoundaryWarning, stacklevel=2)
-        notes.append(message)
+    report_fit(
+        fit,
+        notes,
+        subject="the residual tau^2",
+        consequence="the moderators account for all heterogeneity",
+    )
     r2, tau2_re = np.nan, np.nan
     if moderators.intercept and p > 1:
         with warnings.catch_warnings():
@@ -272,6 +278,13 @@ def _user_weights(
     return None
 
 
+def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a / b`` without numpy's warnings (a zero Knapp-Hartung SE gives +-inf or NaN, as
+    metafor; the DegenerateStatisticWarning explains it)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return a / b
+
+
 def _build_result(
     fit: ModelFit,
     moderators: ModeratorMatrix,
@@ -304,7 +317,7 @@ def _build_result(
         coef_names=moderators.names,
         coef=coef,
         se=se,
-        statistic=coef / se,
+        statistic=_ratio(coef, se),
         df=ddf,
         pval=fit.pval[0],
         ci_low=lo[0],
