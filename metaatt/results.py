@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import special
 
 from ._fit import ModelFit
-from ._format import fmt, fmt_p, html_table, text_table
+from ._format import TextSummary, fmt, fmt_p, footer_html, footer_lines, html_table, text_table
 from ._inputs import EffectInputs
 from ._pooled import INTERVAL_COLUMNS, POOLED_COLUMNS, heterogeneity_intervals, pooled_statistics
 from ._validate import check_choice, check_level
@@ -36,7 +36,7 @@ METHOD_NAMES = {
 
 
 @dataclass(frozen=True, repr=False)
-class PoolResult:
+class PoolResult(TextSummary):
     """A pooled estimate with every heterogeneity statistic, frozen.
 
     Attributes follow metafor's vocabulary: ``estimate``, ``se``, ``statistic`` (z or t),
@@ -382,14 +382,7 @@ class PoolResult:
             lines += ["", f"{pct} prediction interval: [{fmt(self.pi_low)}, {fmt(self.pi_high)}]"]
         if self.test != "z":
             lines.append(f"Test: {self.test} (t distribution with {self.df:g} df)")
-        if len(self.excluded):
-            lines += ["", f"Excluded studies ({len(self.excluded)}):"]
-            lines += [
-                f"  {s}: {r}"
-                for s, r in zip(self.excluded.study, self.excluded.reason, strict=True)
-            ]
-        if self.notes:
-            lines += ["", *(f"Note: {n}" for n in self.notes)]
+        lines += footer_lines(self.excluded, self.notes)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -398,9 +391,6 @@ class PoolResult:
             f"estimate={self.estimate:.4g}, ci=[{self.ci_low:.4g}, {self.ci_high:.4g}], "
             f"tau2={self.tau2:.4g}, i2={self.i2:.3g})"
         )
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def _repr_html_(self) -> str:
         pct = f"{100 * self.level:g}%"
@@ -429,9 +419,7 @@ class PoolResult:
             html_table(self.to_frame()),
             "</details>",
         ]
-        if len(self.excluded):
-            parts.append(html_table(self.excluded, caption="Excluded studies"))
-        parts += [f"<p><em>Note: {html.escape(n)}</em></p>" for n in self.notes]
+        parts += footer_html(self.excluded, self.notes)
         parts.append("</div>")
         return "\n".join(parts)
 

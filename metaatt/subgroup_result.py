@@ -12,14 +12,14 @@ import pandas as pd
 from scipy import special
 
 from ._coefficients import plain
-from ._format import fmt, fmt_p, html_table, text_table
+from ._format import TextSummary, fmt, fmt_p, footer_html, footer_lines, html_table, text_table
 from .results import PoolResult
 
 __all__ = ["SubgroupResult"]
 
 
 @dataclass(frozen=True, repr=False)
-class SubgroupResult:
+class SubgroupResult(TextSummary):
     """Per-subgroup pooled results, the test for subgroup differences and the overall model.
 
     ``groups`` is a DataFrame indexed by subgroup (k, estimate, se, statistic, pval, ci_low,
@@ -200,14 +200,7 @@ class SubgroupResult:
             f"Overall: {fmt(o.estimate)} [{pct} CI {fmt(o.ci_low)}, {fmt(o.ci_high)}], "
             f"p = {fmt_p(o.pval)}; {o.heterogeneity_text()}"
         )
-        if len(self.excluded):
-            lines += ["", f"Excluded studies ({len(self.excluded)}):"]
-            lines += [
-                f"  {s}: {r}"
-                for s, r in zip(self.excluded.study, self.excluded.reason, strict=True)
-            ]
-        if self.notes:
-            lines += ["", *(f"Note: {n}" for n in self.notes)]
+        lines += footer_lines(self.excluded, self.notes)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -217,9 +210,6 @@ class SubgroupResult:
             f"q_between_pval={self.q_between_pval:.3g})"
         )
 
-    def __str__(self) -> str:
-        return self.summary()
-
     def _repr_html_(self) -> str:
         title = ("SYNTHETIC DATA - " if self.synthetic else "") + "Subgroup analysis"
         parts = [
@@ -228,7 +218,7 @@ class SubgroupResult:
             f"<p>{html.escape(self.subgroup_test_text())}</p>",
             f"<p>Overall: {html.escape(self.overall.heterogeneity_text())}</p>",
         ]
-        parts += [f"<p><em>Note: {html.escape(n)}</em></p>" for n in self.notes]
+        parts += footer_html(self.excluded, self.notes)
         parts.append("</div>")
         return "\n".join(parts)
 

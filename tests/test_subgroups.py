@@ -10,10 +10,9 @@ import pytest
 
 import metaatt
 from metaatt.errors import BoundaryWarning, HeterogeneityUndefinedWarning, MetaattError
-from tests.reference_data import load_fixture, load_reference_csv
+from tests.reference_data import METAFOR_TESTS, load_fixture, load_reference_csv
 
 CASES = load_fixture("regression")["subgroups"]
-TESTS = {"z": "z", "t": "t", "knha": "hksj", "adhoc": "hksj-adhoc"}
 
 
 def run(case, mode):
@@ -24,7 +23,7 @@ def run(case, mode):
             case["vi"],
             case["group"],
             method=case["method"],
-            test=TESTS[case["test"]],
+            test=METAFOR_TESTS[case["test"]],
             tau2=mode,
         )
 

@@ -17,7 +17,7 @@ import pandas as pd
 from .._inputs import EffectInputs, read_effects
 from .._validate import check_level
 from ..errors import MetaattError
-from ._draws import DrawsPosterior, shortest_interval, summarize_draws
+from ._draws import DrawsPosterior, summarize_columns, summarize_draws
 from ._pymc import check_sampler, diagnose, draws_of, import_pymc, sample, sampler_record
 from .exact import ExactPosterior
 from .pooling import (
@@ -96,17 +96,7 @@ def fit_nnhm(
     tau = draws_of(idata, "tau")
     theta = draws_of(idata, "theta")
     theta_new = draws_of(idata, "theta_new")
-    alpha = (1.0 - level) / 2.0
-    hpd = shortest_interval(theta, level)
-    values = {
-        "mean": theta.mean(axis=0),
-        "sd": theta.std(axis=0, ddof=1),
-        "median": np.median(theta, axis=0),
-        "ci_low": np.quantile(theta, alpha, axis=0),
-        "ci_high": np.quantile(theta, 1.0 - alpha, axis=0),
-        "hpd_low": hpd[:, 0],
-        "hpd_high": hpd[:, 1],
-    }
+    values = summarize_columns(theta, level)
     notes = list(notes)
     bf_effect = bf_het = log_evidence = math.nan
     if effects == "normal" and any(bayes_factors):

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .._format import fmt
+from .._format import TextSummary, fmt
 from ..errors import MetaattError
 from ._report import bf_text, pool_html, pool_summary
 from .priors import Normal, TauPrior
@@ -53,7 +53,7 @@ class PosteriorSummary:
 
 
 @dataclass(frozen=True, repr=False)
-class BayesPoolResult:
+class BayesPoolResult(TextSummary):
     """Bayesian random-effects meta-analysis: posterior summaries, frozen.
 
     ``mu``, ``tau`` and ``predictive`` (the effect of a new study) are
@@ -305,9 +305,6 @@ class BayesPoolResult:
             f"BayesPoolResult(method={self.method!r}, k={self.k}, mu={self.mu.mean:.4g} "
             f"[{self.mu.ci_low:.4g}, {self.mu.ci_high:.4g}], tau median={self.tau.median:.4g})"
         )
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def _repr_html_(self) -> str:
         return pool_html(self)

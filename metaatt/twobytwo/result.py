@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .._format import fmt, fmt_p, html_table, text_table
+from .._format import TextSummary, fmt, fmt_p, footer_lines, html_table, text_table
 from ..bias._report import SYNTHETIC_BANNER, as_plain, p_clause
 
 __all__ = ["TwoByTwoResult"]
@@ -25,7 +25,7 @@ MEASURE_NAMES = {
 
 
 @dataclass(frozen=True, repr=False)
-class TwoByTwoResult:
+class TwoByTwoResult(TextSummary):
     """A common-effect analysis of 2x2 tables (Mantel-Haenszel or Peto), frozen.
 
     ``estimate`` is on the analysis scale (log OR, log RR, or RD) with ``se``,
@@ -218,17 +218,8 @@ class TwoByTwoResult:
                 f"Note: {self.k - self.k_yi} table(s) without an outcome of their own (double "
                 "zero or undefined) enter the pooled estimate but not Q.",
             ]
-        if len(self.excluded):
-            lines += ["", f"Excluded tables ({len(self.excluded)}):"]
-            lines += [
-                f"  {s}: {r}"
-                for s, r in zip(self.excluded.study, self.excluded.reason, strict=True)
-            ]
-        lines += [f"Note: {n}" for n in self.notes]
+        lines += footer_lines(self.excluded, self.notes, "tables")
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def __repr__(self) -> str:
         return (
