@@ -9,12 +9,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from ._fit import ModelFit
 from ._format import TextSummary, fmt, fmt_p, footer_html, footer_lines, html_table, text_table
 from ._inputs import EffectInputs
 from ._pooled import INTERVAL_COLUMNS, POOLED_COLUMNS, heterogeneity_intervals, pooled_statistics
+from ._studies import forest_study_rows, study_table
 from ._validate import check_choice, check_level
 
 __all__ = ["PoolResult"]
@@ -237,34 +237,13 @@ class PoolResult(TextSummary):
     # ------------------------------------------------------------------ tables
     def to_frame(self) -> pd.DataFrame:
         """Per-study table: study, yi, vi, se, ci_low, ci_high (at ``level``) and weight (%)."""
-        crit = special.ndtri(0.5 + self.level / 2.0)
-        se = np.sqrt(self.vi)
-        return pd.DataFrame(
-            {
-                "study": list(self.labels),
-                "yi": self.yi,
-                "vi": self.vi,
-                "se": se,
-                "ci_low": self.yi - crit * se,
-                "ci_high": self.yi + crit * se,
-                "weight": self.weights,
-            }
-        )
+        return study_table(self.labels, self.yi, self.vi, self.level, self.weights)
 
     def forest_frame(self) -> pd.DataFrame:
         """The tidy frame a forest plot draws: one row per study, the pooled estimate and the
         prediction interval (kind in {study, pooled, prediction}); plots compute nothing."""
         studies = self.to_frame()
-        rows = pd.DataFrame(
-            {
-                "label": studies.study,
-                "estimate": studies.yi,
-                "ci_low": studies.ci_low,
-                "ci_high": studies.ci_high,
-                "weight": studies.weight,
-                "kind": "study",
-            }
-        )
+        rows = forest_study_rows(studies)
         pooled_label = "Common-effect model" if self.method == "EE" else "Random-effects model"
         extra = [
             {

@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from ._coefficients import plain
 from ._format import TextSummary, fmt, fmt_p, footer_html, footer_lines, html_table, text_table
+from ._studies import study_table
 from .results import PoolResult
 
 __all__ = ["SubgroupResult"]
@@ -72,20 +72,9 @@ class SubgroupResult(TextSummary):
 
     def study_frame(self) -> pd.DataFrame:
         """Per-study table: study, group, yi, vi, se, ci_low, ci_high, weight (% in subgroup)."""
-        crit = special.ndtri(0.5 + self.level / 2.0)
-        se = np.sqrt(self.vi)
-        return pd.DataFrame(
-            {
-                "study": list(self.labels),
-                "group": list(self.group_of),
-                "yi": self.yi,
-                "vi": self.vi,
-                "se": se,
-                "ci_low": self.yi - crit * se,
-                "ci_high": self.yi + crit * se,
-                "weight": self.study_weights,
-            }
-        )
+        frame = study_table(self.labels, self.yi, self.vi, self.level, self.study_weights)
+        frame.insert(1, "group", list(self.group_of))
+        return frame
 
     def subgroup_test_text(self) -> str:
         """One line with the test for subgroup differences."""
