@@ -80,9 +80,9 @@ class SubgroupResult(TextSummary):
         """One line with the test for subgroup differences."""
         mode = "separate tau^2" if self.tau2_mode == "separate" else "common tau^2"
         if self.q_between_test == "F":
-            stat = f"F({self.q_between_df}, {self.q_between_df2:g}) = {self.q_between:.2f}"
+            stat = f"F({self.q_between_df}, {self.q_between_df2:g}) = {fmt(self.q_between, 2)}"
         else:
-            stat = f"Q({self.q_between_df}) = {self.q_between:.2f}"
+            stat = f"Q({self.q_between_df}) = {fmt(self.q_between, 2)}"
         return f"Test for subgroup differences ({mode}): {stat}, p = {fmt_p(self.q_between_pval)}"
 
     def forest_frame(self) -> pd.DataFrame:

@@ -121,6 +121,17 @@ def test_degenerate_meta_regression_reports_na_omnibus_test_as_metafor():
     assert res.se.tolist() == [0.0, 0.0] and res.hksj_scale == 0.0
     assert np.isnan(res.qm) and np.isnan(res.qm_pval)
     assert res.statistic[1] == np.inf and res.pval[1] == 0.0
+    assert "F(df1 = 1, df2 = 3) = NA, p-val = NA" in res.summary()
+
+
+def test_degenerate_subgroup_test_prints_na():
+    with pytest.warns(DegenerateStatisticWarning), pytest.warns(BoundaryWarning):
+        res = metaatt.subgroup_analysis(
+            np.r_[SAME, SAME * 2], np.r_[FLAT_V[:5], FLAT_V[:5]], ["a"] * 5 + ["b"] * 5,
+            test="hksj", tau2="common",
+        )  # fmt: skip
+    assert np.isnan(res.q_between)
+    assert "F(1, 8) = NA, p = NA" in res.summary()
 
 
 # ----------------------------------------------------------------------------- k = 1
