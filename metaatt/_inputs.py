@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ._validate import as_float_vector, check_choice, check_same_length, describe_row, first_bad
+from ._validate import MAX_ABS_EFFECT, VARIANCE_RANGE, check_magnitude
 from .errors import MetaattError, StudyExcludedWarning
 
 __all__ = ["REASON_COLUMN", "EffectInputs", "read_effects", "resolve_column"]
@@ -107,13 +108,21 @@ class _NumberedLabels(Sequence[str]):
 def resolve_column(value: Any, name: str, data: pd.DataFrame | None) -> Any:
     """A column of ``data`` when ``value`` is a column name, else ``value`` itself."""
     if isinstance(value, str):
+        if data is not None and not isinstance(data, pd.DataFrame):
+            raise MetaattError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
         if data is None:
             raise MetaattError(f"{name}: got the column name {value!r} but no data= table")
         if value not in data.columns:
             raise MetaattError(
                 f"{name}: column {value!r} is not in data; available: {list(data.columns)}"
             )
-        return data[value]
+        column = data[value]
+        if isinstance(column, pd.DataFrame):
+            raise MetaattError(
+                f"{name}: data has {column.shape[1]} columns named {value!r}; rename or drop "
+                "the duplicates"
+            )
+        return column
     return value
 
 
@@ -235,6 +244,7 @@ def read_effects(
         raise MetaattError(
             f"vi: {describe_row(i, label_list)} is {v[i]:g}; sampling variances must be > 0"
         )
+    check_magnitude(y, v, label_list, vi_name="vi" if sei is None else "sei")
     if not included.any():
         detail = "; ".join(f"{label_list[i]}: {r}" for i, r in reasons.items())
         raise MetaattError(f"yi: no study can be analysed ({detail})")
@@ -287,6 +297,8 @@ def _plain_arrays(yi: Any, vi: Any) -> EffectInputs | None:
         return None
     y = yi.astype(float, copy=True)
     v = vi.astype(float, copy=True)
+    if not _in_range(y, v):
+        return None
     # a finite sum means no NaN or infinity (an overflowing sum just takes the long path)
     if not (np.isfinite(np.add.reduce(y) + np.add.reduce(v)) and v.min() > 0):
         return None
@@ -300,6 +312,13 @@ def _plain_arrays(yi: Any, vi: Any) -> EffectInputs | None:
         reasons={},
         source=None,
     )
+
+
+def _in_range(y: np.ndarray, v: np.ndarray) -> bool:
+    """Magnitudes safe for the estimators (see :func:`metaatt._validate.check_magnitude`)."""
+    low, high = VARIANCE_RANGE
+    with np.errstate(invalid="ignore"):
+        return bool(np.abs(y).max() <= MAX_ABS_EFFECT and low <= v.min() and v.max() <= high)
 
 
 def _exclusion_reasons(

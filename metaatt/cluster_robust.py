@@ -18,7 +18,7 @@ from scipy import special
 from ._coefficients import resolve_btt
 from ._fit import critical_value, two_sided_p
 from ._sandwich import ClusterBlocks, htz_test, sandwich, satterthwaite_df
-from ._validate import check_choice, check_level, describe_row
+from ._validate import check_choice, check_labels, check_level, describe_row
 from .errors import MetaattError, MetaattWarning
 from .multilevel_result import MultilevelResult
 from .regression_result import MetaRegressionResult
@@ -40,12 +40,7 @@ def _cluster_codes(cluster: Any, result: Any) -> np.ndarray:
             )
         values = data[cluster].to_numpy(dtype=object)
     else:
-        values = (
-            pd.Series(cluster).to_numpy(dtype=object)
-            if not isinstance(cluster, np.ndarray)
-            else cluster
-        )
-        values = np.asarray(values, dtype=object)
+        values = check_labels(cluster, "cluster").to_numpy(dtype=object)
         if values.ndim != 1:
             raise MetaattError(f"cluster: expected one label per study, got shape {values.shape}")
         n_all = result.k + len(result.excluded)

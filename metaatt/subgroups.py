@@ -13,7 +13,7 @@ from ._coefficients import wald_contrast
 from ._fit import critical_value, fit_model, two_sided_p
 from ._inputs import read_effects, resolve_column
 from ._pooled import pooled_statistics
-from ._validate import check_choice, check_level
+from ._validate import check_choice, check_labels, check_level
 from ._wls import Design
 from .errors import BoundaryWarning, HeterogeneityUndefinedWarning, MetaattError
 from .pooling import normalize_method, normalize_test
@@ -46,9 +46,7 @@ def _group_codes(groups: Any, data: pd.DataFrame | None, n_rows: int) -> tuple[n
     values = resolve_column(groups, "groups", table)
     if values is None:
         raise MetaattError("groups: a subgroup label for every study is required")
-    series = (
-        pd.Series(values) if not isinstance(values, pd.Series) else values.reset_index(drop=True)
-    )
+    series = check_labels(values, "groups")
     if len(series) != n_rows:
         raise MetaattError(f"groups: {len(series)} labels for {n_rows} studies")
     missing = series.isna().to_numpy()
