@@ -23,6 +23,7 @@ __all__ = [
     "check_level",
     "check_magnitude",
     "check_same_length",
+    "check_seed",
     "describe_row",
     "first_bad",
 ]
@@ -226,3 +227,16 @@ def check_labels(values: Any, name: str, labels: Sequence[Any] | None = None) ->
                 "single value (text or number), not a list or table"
             )
     return series
+
+
+def check_seed(value: Any, name: str = "random_seed") -> Any:
+    """A seed numpy accepts: None, a non-negative integer, a Generator or a SeedSequence."""
+    if value is None or isinstance(value, np.random.Generator | np.random.SeedSequence):
+        return value
+    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
+        if value < 0:
+            raise MetaattError(f"{name}: must be a non-negative integer, got {value}")
+        return int(value)
+    raise MetaattError(
+        f"{name}: expected None, a non-negative integer or a numpy Generator, got {value!r}"
+    )

@@ -18,7 +18,7 @@ from scipy import special
 from ._coefficients import resolve_btt
 from ._fit import critical_value, two_sided_p
 from ._sandwich import ClusterBlocks, htz_test, sandwich, satterthwaite_df
-from ._validate import check_choice, check_labels, check_level, describe_row
+from ._validate import check_choice, check_labels, check_level, describe_row, first_bad
 from .errors import MetaattError, MetaattWarning
 from .multilevel_result import MultilevelResult
 from .regression_result import MetaRegressionResult
@@ -181,6 +181,13 @@ def robust(
     resid = y - X @ coef
     fit = sandwich(X, resid, blocks, phi_block, w_block, adjust)
     se = np.sqrt(np.diag(fit.vcov))
+    if not (se > 0).all():
+        j = first_bad(~(se > 0))
+        raise MetaattError(
+            f"result: the cluster-robust standard error of {names[j]!r} is {se[j]:g} (the "
+            "residuals within clusters cancel exactly, e.g. identical effect sizes), so no "
+            "robust test is possible"
+        )
     statistic = coef / se
     C = np.eye(p)[list(btt_idx)]
     notes: list[str] = []
