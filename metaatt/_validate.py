@@ -22,6 +22,7 @@ __all__ = [
     "check_labels",
     "check_level",
     "check_magnitude",
+    "check_number",
     "check_same_length",
     "check_seed",
     "describe_row",
@@ -240,3 +241,30 @@ def check_seed(value: Any, name: str = "random_seed") -> Any:
     raise MetaattError(
         f"{name}: expected None, a non-negative integer or a numpy Generator, got {value!r}"
     )
+
+
+def check_number(
+    value: Any,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """A single finite real number (not a boolean) within the given bounds, as a float."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
+        raise MetaattError(f"{name}: expected a single number, got {value!r}")
+    number = float(value)
+    if not np.isfinite(number):
+        raise MetaattError(f"{name}: expected a finite number, got {value!r}")
+    too_low = low is not None and (number <= low if low_open else number < low)
+    too_high = high is not None and (number >= high if high_open else number > high)
+    if too_low or too_high:
+        parts = []
+        if low is not None:
+            parts.append(f"{'>' if low_open else '>='} {low:g}")
+        if high is not None:
+            parts.append(f"{'<' if high_open else '<='} {high:g}")
+        raise MetaattError(f"{name}: must be {' and '.join(parts)}, got {value!r}")
+    return number

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import describe_row, first_bad
+from .._validate import check_number, describe_row, first_bad
 from ..errors import MetaattError
 from ._common import check_range, effect_frame, hedges_j, read_vectors
 
@@ -100,7 +100,7 @@ def from_pre_post(
                 f"r: {describe_row(i, labels)} has no pre-post correlation; give r or "
                 "assumed_r= (recorded as an assumption)"
             )
-        check_range(np.array([float(assumed_r)]), "assumed_r", low=-1, high=1)
+        assumed_r = check_number(assumed_r, "assumed_r", low=-1, high=1)
         r_values = np.where(missing, float(assumed_r), r_values)
     check_range(r_values, "r", low=-1, high=1, labels=labels)
     es = _escalc("SMCR", m1i=v["m_post"], m2i=v["m_pre"], sd1i=v["sd_pre"], ni=v["n"], ri=r_values)
@@ -297,7 +297,21 @@ def d_ppc1(
         "d_ppc",
         "g_T - g_C (SMCR per arm); v = v_T + v_C",
         data,
+        **_arm_reasons(arm, control),
     )
+
+
+def _arm_reasons(arm: pd.DataFrame, control: pd.DataFrame) -> dict[str, Any]:
+    """A ``reason`` column naming the arm whose SMCR is undefined (nothing NaN unexplained)."""
+    texts = [
+        [f"{name} arm: {text}" if isinstance(text, str) and text else "" for text in frame]
+        for name, frame in (
+            ("treatment", arm.get("reason", pd.Series([None] * len(arm)))),
+            ("control", control.get("reason", pd.Series([None] * len(control)))),
+        )
+    ]
+    joined = ["; ".join(t for t in pair if t) or None for pair in zip(*texts, strict=True)]
+    return {"reason": np.array(joined, dtype=object)} if any(joined) else {}
 
 
 def r_from_sd_change(
