@@ -21,8 +21,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validate import as_float_vector, check_choice, check_same_length, describe_row, first_bad
-from ._validate import MAX_ABS_EFFECT, VARIANCE_RANGE, check_magnitude
+from ._validate import (
+    MAX_ABS_EFFECT,
+    VARIANCE_RANGE,
+    as_float_vector,
+    check_choice,
+    check_magnitude,
+    check_same_length,
+    describe_row,
+    first_bad,
+)
 from .errors import MetaattError, StudyExcludedWarning
 
 __all__ = ["REASON_COLUMN", "EffectInputs", "read_effects", "resolve_column"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Hashable, Iterable, Mapping, Sequence, Set
+from os import PathLike
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +25,7 @@ __all__ = [
     "check_level",
     "check_magnitude",
     "check_number",
+    "check_path",
     "check_same_length",
     "check_seed",
     "describe_row",
@@ -268,3 +271,10 @@ def check_number(
             parts.append(f"{'<' if high_open else '<='} {high:g}")
         raise MetaattError(f"{name}: must be {' and '.join(parts)}, got {value!r}")
     return number
+
+
+def check_path(value: Any, name: str) -> Path:
+    """A file-system path given as text or a path object (never read or written here)."""
+    if isinstance(value, bytes) or not isinstance(value, str | PathLike) or not str(value):
+        raise MetaattError(f"{name}: expected a file path (text or pathlib.Path), got {value!r}")
+    return Path(value)

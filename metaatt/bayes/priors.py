@@ -343,4 +343,6 @@ def prior_from_spec(spec: Any, name: str = "prior") -> TauPrior | Normal | None:
     try:
         return cls(**values)
     except TypeError as err:  # a required parameter is missing
-        raise MetaattError(f"{name}: {dist} needs the parameter(s) {list(params)} ({err})") from None
+        raise MetaattError(
+            f"{name}: {dist} needs the parameter(s) {list(params)} ({err})"
+        ) from None

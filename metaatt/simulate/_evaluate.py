@@ -170,7 +170,9 @@ def condition_seed(
     """The seed :func:`evaluate` uses for one condition (from the seed and its values)."""
     random_seed = check_seed(random_seed)
     if isinstance(random_seed, np.random.Generator):
-        raise MetaattError("random_seed: expected None, an integer or a SeedSequence, got a Generator")
+        raise MetaattError(
+            "random_seed: expected None, an integer or a SeedSequence, got a Generator"
+        )
     if (
         isinstance(k, bool)
         or not isinstance(k, int | float | np.number)
