@@ -21,16 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validate import (
-    MAX_ABS_EFFECT,
-    VARIANCE_RANGE,
-    as_float_vector,
-    check_choice,
-    check_magnitude,
-    check_same_length,
-    describe_row,
-    first_bad,
-)
+from ._validate import as_float_vector, check_choice, check_same_length, describe_row, first_bad
 from .errors import MetaattError, StudyExcludedWarning
 
 __all__ = ["REASON_COLUMN", "EffectInputs", "read_effects", "resolve_column"]
@@ -252,6 +243,8 @@ def read_effects(
         raise MetaattError(
             f"vi: {describe_row(i, label_list)} is {v[i]:g}; sampling variances must be > 0"
         )
+    from ._validate import check_magnitude  # (kept out of the module imports: fewer merges)
+
     check_magnitude(y, v, label_list, vi_name="vi" if sei is None else "sei")
     if not included.any():
         detail = "; ".join(f"{label_list[i]}: {r}" for i, r in reasons.items())
@@ -324,6 +317,8 @@ def _plain_arrays(yi: Any, vi: Any) -> EffectInputs | None:
 
 def _in_range(y: np.ndarray, v: np.ndarray) -> bool:
     """Magnitudes safe for the estimators (see :func:`metaatt._validate.check_magnitude`)."""
+    from ._validate import MAX_ABS_EFFECT, VARIANCE_RANGE
+
     low, high = VARIANCE_RANGE
     with np.errstate(invalid="ignore"):
         return bool(np.abs(y).max() <= MAX_ABS_EFFECT and low <= v.min() and v.max() <= high)
