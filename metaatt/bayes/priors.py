@@ -340,9 +340,4 @@ def prior_from_spec(spec: Any, name: str = "prior") -> TauPrior | Normal | None:
     unknown = set(values) - set(params)
     if unknown:
         raise MetaattError(f"{name}: unknown parameter(s) {sorted(unknown)} for {dist}")
-    try:
-        return cls(**values)
-    except TypeError as err:  # a required parameter is missing
-        raise MetaattError(
-            f"{name}: {dist} needs the parameter(s) {list(params)} ({err})"
-        ) from None
+    return cls(**values)
