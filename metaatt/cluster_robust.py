@@ -242,4 +242,13 @@ def robust(
         btt=btt_idx,
         cluster_sizes=tuple(int(n) for n in np.bincount(codes)),
         notes=tuple(notes),
+        excluded=_excluded_of(result),
     )
+
+
+def _excluded_of(result: Any) -> pd.DataFrame:
+    """The model's table of excluded studies (empty when it has none)."""
+    excluded = getattr(result, "excluded", None)
+    if isinstance(excluded, pd.DataFrame):
+        return excluded.copy()
+    return pd.DataFrame(columns=["study", "row", "reason"])
