@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import operator
 import warnings
-from collections.abc import Sequence
+from collections.abc import Sequence, Sized
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -196,7 +196,7 @@ def read_effects(
 
     raw_labels = resolve_column(labels, "labels", data)
     yi_values = resolve_column(yi, "yi", data)
-    n_rows = len(yi_values) if np.ndim(yi_values) else 1
+    n_rows = len(yi_values) if isinstance(yi_values, Sized) and not np.isscalar(yi_values) else 1
     label_list = (
         _default_labels(data, n_rows) if raw_labels is None else [str(x) for x in raw_labels]
     )

@@ -219,6 +219,8 @@ def aggregate(
     struct = check_choice(struct, "struct", STRUCTURES)
     if not isinstance(weighted, bool):
         raise MetaattError(f"weighted: expected True or False, got {weighted!r}")
+    if data is not None and not isinstance(data, pd.DataFrame):
+        raise MetaattError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
     table = data if data is not None else (yi if isinstance(yi, pd.DataFrame) else None)
     n_rows = len(table) if table is not None else len(np.atleast_1d(np.asarray(yi, dtype=object)))
     cluster_values = resolve_column(cluster, "cluster", table)

@@ -127,6 +127,8 @@ def multilevel(
     method = check_choice(method, "method", ("REML", "ML"))
     test = check_choice(test, "test", ("z", "t"))
     level = check_level(level)
+    if data is not None and not isinstance(data, pd.DataFrame):
+        raise MetaattError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
     table = data if data is not None else (yi if isinstance(yi, pd.DataFrame) else None)
     n_rows = len(table) if table is not None else len(np.atleast_1d(np.asarray(yi, dtype=object)))
     study_codes, study_levels = _codes(study, "study", table, n_rows)

@@ -131,6 +131,8 @@ def subgroup_analysis(
     test = normalize_test(test)
     level = check_level(level)
     mode = check_choice(tau2, "tau2", ("separate", "common"))
+    if data is not None and not isinstance(data, pd.DataFrame):
+        raise MetaattError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
     table = data if data is not None else (yi if isinstance(yi, pd.DataFrame) else None)
     n_rows = len(table) if table is not None else len(np.atleast_1d(np.asarray(yi, dtype=object)))
     codes, levels = _group_codes(groups, table, n_rows)
