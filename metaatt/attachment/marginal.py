@@ -97,7 +97,8 @@ def _values(**values: tuple[Any, float]) -> list[np.ndarray]:
 
 
 def _marginal_inputs(n_secure_pre: Any, n_secure_post: Any, n: Any) -> dict[str, np.ndarray]:
-    v = read_vectors(None, None, x_pre=n_secure_pre, x_post=n_secure_post, n=n)
+    raw = read_vectors(None, None, n_secure_pre=n_secure_pre, n_secure_post=n_secure_post, n=n)
+    v = {"x_pre": raw["n_secure_pre"], "x_post": raw["n_secure_post"], "n": raw["n"]}
     check_range(v["n"], "n", low=1, integer=False, what="patients")
     check_range(v["x_pre"], "n_secure_pre", low=0, what="a count")
     check_range(v["x_post"], "n_secure_post", low=0, what="a count")
