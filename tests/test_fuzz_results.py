@@ -281,3 +281,57 @@ def test_report_options_and_files_are_named(tmp_path):
     assert_named_error(call(lambda: metaatt.report.sha256_file(tmp_path)), "path")
     assert_named_error(call(lambda: metaatt.report.sha256_file(None)), "path")
     assert_named_error(call(lambda: metaatt.report.table_title(5)), "name")
+
+
+BAYES_FAST = {"draws": 10, "tune": 10, "chains": 1}
+BAYES_YI = [0.1, 0.3, -0.2, 0.5, 0.25, 0.4]
+BAYES_VI = [0.01, 0.02, 0.03, 0.015, 0.04, 0.02]
+
+
+@pytest.mark.parametrize(
+    ("function", "options", "name"),
+    [
+        ("meta_regression", {"mods": "zz"}, "mods"),
+        ("meta_regression", {"mods": [1, 2, 3]}, "mods"),
+        ("meta_regression", {"mods": [1, np.inf, 3, 4, 5, 6]}, "mods"),
+        ("meta_regression", {"mods": [1, 2, 3, 4, 5, 6], "coef_prior": "x"}, "coef_prior"),
+        ("meta_regression", {"mods": [1, 2, 3, 4, 5, 6], "tau_prior": "x"}, "tau_prior"),
+        ("meta_regression", {"mods": [1, 2, 3, 4, 5, 6], "level": 3}, "level"),
+        ("meta_regression", {"mods": [1, 2, 3, 4, 5, 6], "draws": -1}, "draws"),
+        ("meta_regression", {"mods": [1, 2, 3, 4, 5, 6], "chains": 0}, "chains"),
+        ("multilevel", {"study": None}, "study"),
+        ("multilevel", {"study": [1] * 6}, "study"),
+        ("multilevel", {"study": [[1]] * 6}, "study"),
+        ("multilevel", {"study": [1, 1, 2, 2, 3, 3], "sigma_prior": "x"}, "sigma_prior"),
+        ("robust_pool", {"nu": -1}, "nu"),
+        ("robust_pool", {"nu": "x"}, "nu"),
+    ],
+)
+def test_bayes_samplers_validate_before_sampling(function, options, name):
+    outcome = call(
+        lambda: getattr(metaatt.bayes, function)(BAYES_YI, BAYES_VI, **{**BAYES_FAST, **options})
+    )
+    assert_named_error(outcome, name)
+
+
+def test_provenance_and_assumption_options_are_named():
+    table = pd.DataFrame({"yi": BAYES_YI, "vi": BAYES_VI})
+    assert_named_error(call(lambda: metaatt.with_provenance("x")), "frame")
+    assert_named_error(call(lambda: metaatt.with_provenance(table, inputs=5)), "inputs")
+    assert_named_error(call(lambda: metaatt.with_provenance(table, study=[1, 2])), "study")
+    from tests import attachment_rows
+
+    sheet = pd.DataFrame(attachment_rows.rows())
+    for values in ([], [2], "x", [np.nan]):
+        outcome = call(lambda v=values: metaatt.assumption_sensitivity(sheet, values=v))
+        assert_named_error(outcome, "values")
+    assert_named_error(call(lambda: metaatt.assumption_sensitivity(sheet, method="x")), "method")
+    assert_named_error(call(lambda: metaatt.assumption_sensitivity(None)), "analysis", "sheet")
+
+
+@pytest.mark.parametrize(
+    "newmods", [[[1, 2]], "x", [np.nan], [np.inf], pd.DataFrame({"zz": [1]}), {"a": 1}]
+)
+def test_regression_predict_names_bad_newmods(newmods):
+    model = RESULTS["regression"]()
+    assert_named_error(call(lambda: model.predict(newmods)), "newmods")
