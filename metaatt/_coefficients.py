@@ -13,6 +13,7 @@ with ``ddf`` df the statistic is ``F = QM / m`` referred to ``F(m, ddf)``
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -77,6 +78,21 @@ def resolve_btt(
     return tuple(sorted(out))
 
 
+def _solve(V: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``V^{-1} b`` batched over leading axes; NaN where ``V`` is singular (e.g. a zero
+    Knapp-Hartung covariance matrix: metafor then reports the omnibus test as NA)."""
+    try:
+        return np.linalg.solve(V, b[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        flat_V = V.reshape(-1, *V.shape[-2:])
+        flat_b = b.reshape(-1, b.shape[-1])
+        out = np.full(flat_b.shape, np.nan)
+        for i, (Vi, bi) in enumerate(zip(flat_V, flat_b, strict=True)):
+            with contextlib.suppress(np.linalg.LinAlgError):
+                out[i] = np.linalg.solve(Vi, bi)
+        return out.reshape(b.shape)
+
+
 def wald_test(
     coef: np.ndarray, vcov: np.ndarray, btt: Sequence[int], ddf: np.ndarray | float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -88,7 +104,7 @@ def wald_test(
     idx = np.asarray(btt, dtype=int)
     b = coef[..., idx]
     V = vcov[..., idx[:, None], idx[None, :]]
-    qm = np.einsum("...i,...i->...", b, np.linalg.solve(V, b[..., None])[..., 0])
+    qm = np.einsum("...i,...i->...", b, _solve(V, b))
     m = len(idx)
     ddf = np.broadcast_to(np.asarray(ddf, dtype=float), qm.shape)
     finite = np.isfinite(ddf)
@@ -105,7 +121,7 @@ def wald_contrast(
     """Wald test of ``L b = 0`` (``L`` with ``m`` rows): chi^2, or ``F = QM / m`` when
     ``ddf`` is finite. Returns ``(statistic, pval)``."""
     Lb = L @ coef
-    qm = float(Lb @ np.linalg.solve(L @ vcov @ L.T, Lb))
+    qm = float(Lb @ _solve(L @ vcov @ L.T, Lb))
     m = L.shape[0]
     if np.isfinite(ddf):
         return qm / m, float(special.fdtrc(m, ddf, qm / m))

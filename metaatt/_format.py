@@ -8,7 +8,15 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-__all__ = ["fmt", "fmt_p", "html_table", "text_table"]
+__all__ = [
+    "TextSummary",
+    "fmt",
+    "fmt_p",
+    "footer_html",
+    "footer_lines",
+    "html_table",
+    "text_table",
+]
 
 
 def fmt(value: float, digits: int = 4) -> str:
@@ -48,3 +56,37 @@ def html_table(frame: pd.DataFrame, caption: str | None = None, digits: int = 4)
     return shown.to_html(index=False, escape=True, border=0).replace(
         '<table class="dataframe">', f'<table class="dataframe metaatt">{cap}', 1
     )
+
+
+def footer_lines(
+    excluded: pd.DataFrame | None, notes: Sequence[str], what: str = "studies"
+) -> list[str]:
+    """The end of every text summary: the excluded rows with their reasons, then the notes
+    (each block after a blank line; nothing when there is neither)."""
+    lines: list[str] = []
+    if excluded is not None and len(excluded):
+        lines += ["", f"Excluded {what} ({len(excluded)}):"]
+        lines += [f"  {s}: {r}" for s, r in zip(excluded.study, excluded.reason, strict=True)]
+    if notes:
+        lines += ["", *(f"Note: {n}" for n in notes)]
+    return lines
+
+
+def footer_html(
+    excluded: pd.DataFrame | None, notes: Sequence[str], what: str = "studies"
+) -> list[str]:
+    """The HTML counterpart of :func:`footer_lines`."""
+    parts = []
+    if excluded is not None and len(excluded):
+        parts.append(html_table(excluded, caption=f"Excluded {what}"))
+    parts += [f"<p><em>Note: {html.escape(n)}</em></p>" for n in notes]
+    return parts
+
+
+class TextSummary:
+    """Mixin of result objects: ``str(result)`` is ``result.summary()``."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return self.summary()  # type: ignore[attr-defined]

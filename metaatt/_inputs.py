@@ -81,6 +81,10 @@ class EffectInputs:
             table = pd.DataFrame(index=range(int(included.sum())))
         table["yi"] = self.yi
         table["vi"] = self.vi
+        if "ni" in table.attrs:  # escalc's per-row sample sizes (metafor's attr(yi, "ni"))
+            ni = table.attrs.pop("ni")
+            if ni is not None and len(ni) == len(included):  # else stale: rows were selected
+                table.attrs["ni"] = type(ni)(n for n, k in zip(ni, included, strict=True) if k)
         if "study" not in table.columns:
             table.insert(0, "study", list(self.labels))
         return table.reset_index(drop=True)

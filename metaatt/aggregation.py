@@ -173,6 +173,7 @@ def aggregate(
     data: pd.DataFrame | None = None,
     sei: Any = None,
     missing: str = "raise",
+    allow_mixed_metrics: bool = False,
 ) -> pd.DataFrame:
     """Aggregate dependent effect sizes to one per cluster (metafor's ``aggregate.escalc``).
 
@@ -196,6 +197,10 @@ def aggregate(
         Inverse-variance (GLS) weighting within clusters (default) or a plain average.
     data, missing
         Table for column names; ``"raise"`` or ``"exclude"`` rows with missing values.
+    allow_mixed_metrics
+        As in :func:`metaatt.pool`: a table whose ``metric`` column mixes metrics (e.g.
+        change-score ``d_z`` and raw-score ``d_raw_change``) is refused unless ``True``;
+        averaging effects on different scales within a cluster would hide the mix.
 
     Returns
     -------
@@ -233,7 +238,15 @@ def aggregate(
         if time is None or phi is None:
             raise MetaattError(f"struct {struct!r} needs time= (of every effect) and phi=")
         extra["time"] = as_float_vector(resolve_column(time, "time", table), "time", allow_nan=True)
-    inputs, extras = read_effects(yi, vi, sei=sei, data=data, missing=missing, extra=extra)
+    inputs, extras = read_effects(
+        yi,
+        vi,
+        sei=sei,
+        data=data,
+        missing=missing,
+        extra=extra,
+        allow_mixed_metrics=allow_mixed_metrics,
+    )
     codes_all = extras["cluster"].astype(int)
     # clusters numbered in order of first appearance among the analysed rows
     present, first, codes = np.unique(codes_all, return_index=True, return_inverse=True)
@@ -303,12 +316,13 @@ def aggregate_sensitivity(
     data: pd.DataFrame | None = None,
     sei: Any = None,
     missing: str = "raise",
+    allow_mixed_metrics: bool = False,
 ) -> pd.DataFrame:
     """Aggregate within clusters and pool, for every assumed correlation in ``rho``.
 
     Parameters
     ----------
-    yi, vi, cluster, struct, weighted, data, sei, missing
+    yi, vi, cluster, struct, weighted, data, sei, missing, allow_mixed_metrics
         As in :func:`aggregate`.
     rho
         Grid of assumed within-cluster correlations (default 0, .2, .4, .5, .6, .8, .9).
@@ -339,6 +353,7 @@ def aggregate_sensitivity(
             data=data,
             sei=sei,
             missing=missing,
+            allow_mixed_metrics=allow_mixed_metrics,
         )
         for r in grid
     ]

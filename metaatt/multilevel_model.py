@@ -57,6 +57,7 @@ def multilevel(
     labels: Any = None,
     missing: str = "raise",
     profile: bool = True,
+    allow_mixed_metrics: bool = False,
 ) -> MultilevelResult:
     """Three-level meta-analysis (effect sizes within studies), optionally with moderators.
 
@@ -82,6 +83,9 @@ def multilevel(
         Labels of the effect sizes; ``"raise"`` or ``"exclude"`` rows with missing values.
     profile
         Compute profile-likelihood CIs of both variance components (default True).
+    allow_mixed_metrics
+        As in :func:`metaatt.pool`: a table whose ``metric`` column mixes metrics is
+        refused unless ``True``.
 
     Returns
     -------
@@ -139,7 +143,14 @@ def multilevel(
         extra["es_id"] = es_codes
     if mods is None:
         inputs, extras = read_effects(
-            yi, vi, sei=sei, data=data, labels=labels, missing=missing, extra=extra
+            yi,
+            vi,
+            sei=sei,
+            data=data,
+            labels=labels,
+            missing=missing,
+            extra=extra,
+            allow_mixed_metrics=allow_mixed_metrics,
         )
         X = np.ones((inputs.k, 1))
         moderators = None
@@ -156,6 +167,7 @@ def multilevel(
             missing=missing,
             intercept=intercept,
             extra=extra,
+            allow_mixed_metrics=allow_mixed_metrics,
         )
         X, names, has_intercept = moderators.X, moderators.names, moderators.intercept
     k, p = X.shape

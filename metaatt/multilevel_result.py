@@ -12,7 +12,7 @@ import pandas as pd
 
 from ._coefficients import coefficient_frame, coefficient_lines, plain
 from ._fit import critical_value
-from ._format import fmt, fmt_p, html_table, text_table
+from ._format import TextSummary, fmt, fmt_p, footer_html, footer_lines, html_table, text_table
 from ._nested import NestedStructure
 from ._validate import check_level
 from .formula import ModeratorMatrix, new_design_rows
@@ -23,7 +23,7 @@ LEVELS = ("between-study", "within-study")
 
 
 @dataclass(frozen=True, repr=False)
-class MultilevelResult:
+class MultilevelResult(TextSummary):
     """A three-level meta-analysis (effects within studies), frozen.
 
     ``estimate`` is the first coefficient (the overall effect of an intercept-only model).
@@ -237,14 +237,7 @@ class MultilevelResult:
         lines += ["", "Model Results:", "", coefficient_lines(self.to_frame())]
         if self.intercept_only:
             lines += ["", f"{pct} prediction interval: [{fmt(self.pi_low)}, {fmt(self.pi_high)}]"]
-        if len(self.excluded):
-            lines += ["", f"Excluded effect sizes ({len(self.excluded)}):"]
-            lines += [
-                f"  {s}: {r}"
-                for s, r in zip(self.excluded.study, self.excluded.reason, strict=True)
-            ]
-        if self.notes:
-            lines += ["", *(f"Note: {n}" for n in self.notes)]
+        lines += footer_lines(self.excluded, self.notes, "effect sizes")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -252,9 +245,6 @@ class MultilevelResult:
             f"MultilevelResult(method={self.method!r}, k={self.k}, studies={self.n_studies}, "
             f"estimate={self.estimate:.4g}, sigma2=[{self.sigma2[0]:.4g}, {self.sigma2[1]:.4g}])"
         )
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def _repr_html_(self) -> str:
         title = (
@@ -266,7 +256,7 @@ class MultilevelResult:
             html_table(self.variance_components().reset_index(), caption="Variance components"),
             f"<p>{html.escape(self.heterogeneity_text())}</p>",
         ]
-        parts += [f"<p><em>Note: {html.escape(n)}</em></p>" for n in self.notes]
+        parts += footer_html(self.excluded, self.notes, "effect sizes")
         parts.append("</div>")
         return "\n".join(parts)
 

@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 
 from ._coefficients import plain
-from ._format import fmt, fmt_p, html_table, text_table
+from ._format import TextSummary, fmt, fmt_p, html_table, text_table
 
 __all__ = ["PermutationResult"]
 
 
 @dataclass(frozen=True, repr=False)
-class PermutationResult:
+class PermutationResult(TextSummary):
     """Permutation p-values of a model's coefficients and omnibus test.
 
     ``coef``, ``se``, ``statistic`` are the observed values, ``pval`` the permutation
@@ -100,9 +100,6 @@ class PermutationResult:
             f"PermutationResult(method={self.method!r}, k={self.k}, exact={self.exact}, "
             f"permutations={self.permutations}, qm_pval={self.qm_pval:.4g})"
         )
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def _repr_html_(self) -> str:
         return "\n".join(

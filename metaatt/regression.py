@@ -11,6 +11,7 @@ import pandas as pd
 
 from ._coefficients import resolve_btt, wald_test
 from ._fit import ModelFit, fit_model
+from ._fit_checks import report_fit
 from ._inputs import EffectInputs, read_effects
 from ._validate import check_level, describe_row, first_bad
 from ._wls import Design
@@ -44,6 +45,7 @@ def read_moderator_inputs(
     missing: str = "raise",
     intercept: bool = True,
     extra: dict[str, Any] | None = None,
+    allow_mixed_metrics: bool = False,
 ) -> tuple[EffectInputs, dict[str, np.ndarray], ModeratorMatrix]:
     """Effect sizes and the moderator matrix of the included studies (shared by models).
 
@@ -63,7 +65,14 @@ def read_moderator_inputs(
             if np.isnan(X_all[:, j]).any()
         }
     inputs, extras = read_effects(
-        yi, vi, sei=sei, data=data, labels=labels, missing=missing, extra={**flags, **(extra or {})}
+        yi,
+        vi,
+        sei=sei,
+        data=data,
+        labels=labels,
+        missing=missing,
+        extra={**flags, **(extra or {})},
+        allow_mixed_metrics=allow_mixed_metrics,
     )
     for name in flags:
         extras.pop(name)
@@ -108,6 +117,7 @@ def meta_regression(
     labels: Any = None,
     weights: Any = None,
     missing: str = "raise",
+    allow_mixed_metrics: bool = False,
 ) -> MetaRegressionResult:
     """Fit a mixed-effects (or fixed-effects) meta-regression model.
 
@@ -137,6 +147,9 @@ def meta_regression(
     labels, weights, missing
         Study labels; user weights (``method="GENQ"`` only); ``"raise"`` or ``"exclude"``
         rows with missing values.
+    allow_mixed_metrics
+        As in :func:`metaatt.pool`: a table whose ``metric`` column mixes metrics (e.g.
+        change-score ``d_z`` and raw-score ``d_raw_change``) is refused unless ``True``.
 
     Returns
     -------
@@ -162,6 +175,12 @@ def meta_regression(
     and tau^2 unless the constant lies in the span of ``X`` (e.g. a full set of dummies);
     for such models (regression through the origin) metaatt keeps the textbook definition
     and therefore differs from metafor 3.8.
+
+    As :func:`metaatt.pool`, a residual tau^2 of 0 on the boundary, a likelihood with a
+    higher second maximum and a zero Knapp-Hartung scale raise a ``BoundaryWarning``,
+    ``MultimodalLikelihoodWarning`` or ``DegenerateStatisticWarning`` and are recorded in
+    ``notes`` (see :mod:`metaatt._fit_checks`); a zero covariance matrix leaves the omnibus
+    test NaN, as metafor's NA.
 
     References
     ----------
@@ -198,6 +217,7 @@ def meta_regression(
         missing=missing,
         intercept=intercept,
         extra={"weights": weights},
+        allow_mixed_metrics=allow_mixed_metrics,
     )
     X = moderators.X
     k, p = X.shape
@@ -213,13 +233,12 @@ def meta_regression(
     design = Design.single(inputs.yi, inputs.vi, X)
     fit = fit_model(design, method, test, level, user_weights)
     notes: list[str] = []
-    if method != "EE" and bool(fit.tau2_estimate.at_boundary[0]):
-        message = (
-            f"the {method} estimate of the residual tau^2 is 0, on the boundary of the "
-            "parameter space: the moderators account for all heterogeneity"
-        )
-        warnings.warn(message, BoundaryWarning, stacklevel=2)
-        notes.append(message)
+    report_fit(
+        fit,
+        notes,
+        subject="the residual tau^2",
+        consequence="the moderators account for all heterogeneity",
+    )
     r2, tau2_re = np.nan, np.nan
     if moderators.intercept and p > 1:
         with warnings.catch_warnings():
@@ -259,6 +278,13 @@ def _user_weights(
     return None
 
 
+def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a / b`` without numpy's warnings (a zero Knapp-Hartung SE gives +-inf or NaN, as
+    metafor; the DegenerateStatisticWarning explains it)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return a / b
+
+
 def _build_result(
     fit: ModelFit,
     moderators: ModeratorMatrix,
@@ -291,7 +317,7 @@ def _build_result(
         coef_names=moderators.names,
         coef=coef,
         se=se,
-        statistic=coef / se,
+        statistic=_ratio(coef, se),
         df=ddf,
         pval=fit.pval[0],
         ci_low=lo[0],

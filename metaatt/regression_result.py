@@ -12,7 +12,7 @@ import pandas as pd
 
 from ._coefficients import coefficient_frame, coefficient_lines, plain
 from ._fit import ModelFit, critical_value
-from ._format import fmt, fmt_p, html_table
+from ._format import TextSummary, fmt, fmt_p, footer_html, footer_lines, html_table
 from ._validate import check_level
 from .formula import ModeratorMatrix, new_design_rows
 
@@ -20,7 +20,7 @@ __all__ = ["MetaRegressionResult"]
 
 
 @dataclass(frozen=True, repr=False)
-class MetaRegressionResult:
+class MetaRegressionResult(TextSummary):
     """A (mixed-effects) meta-regression, frozen.
 
     Coefficient arrays (intercept first when present) ``coef``, ``se``, ``statistic``,
@@ -264,14 +264,7 @@ class MetaRegressionResult:
         ]
         if self.test != "z":
             lines += ["", f"Test: {self.test} (t distribution with {self.df:g} df)"]
-        if len(self.excluded):
-            lines += ["", f"Excluded studies ({len(self.excluded)}):"]
-            lines += [
-                f"  {s}: {r}"
-                for s, r in zip(self.excluded.study, self.excluded.reason, strict=True)
-            ]
-        if self.notes:
-            lines += ["", *(f"Note: {n}" for n in self.notes)]
+        lines += footer_lines(self.excluded, self.notes)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -280,9 +273,6 @@ class MetaRegressionResult:
             f"MetaRegressionResult(method={self.method!r}, test={self.test!r}, k={self.k}, "
             f"{coefs}, tau2={self.tau2:.4g}, qm_pval={self.qm_pval:.3g})"
         )
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def _repr_html_(self) -> str:
         title = ("SYNTHETIC DATA - " if self.synthetic else "") + (
@@ -296,9 +286,7 @@ class MetaRegressionResult:
             f"<p>{html.escape(self.heterogeneity_text())}</p>",
             f"<p>Test of moderators: {html.escape(self._qm_line())}</p>",
         ]
-        if len(self.excluded):
-            parts.append(html_table(self.excluded, caption="Excluded studies"))
-        parts += [f"<p><em>Note: {html.escape(n)}</em></p>" for n in self.notes]
+        parts += footer_html(self.excluded, self.notes)
         parts.append("</div>")
         return "\n".join(parts)
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from ._fit import ModelFit
-from ._format import fmt, fmt_p, html_table, text_table
+from ._format import TextSummary, fmt, fmt_p, footer_html, footer_lines, html_table, text_table
 from ._inputs import EffectInputs
 from ._pooled import INTERVAL_COLUMNS, POOLED_COLUMNS, heterogeneity_intervals, pooled_statistics
+from ._studies import forest_study_rows, study_table
 from ._validate import check_choice, check_level
 
 __all__ = ["PoolResult"]
@@ -36,7 +36,7 @@ METHOD_NAMES = {
 
 
 @dataclass(frozen=True, repr=False)
-class PoolResult:
+class PoolResult(TextSummary):
     """A pooled estimate with every heterogeneity statistic, frozen.
 
     Attributes follow metafor's vocabulary: ``estimate``, ``se``, ``statistic`` (z or t),
@@ -237,34 +237,13 @@ class PoolResult:
     # ------------------------------------------------------------------ tables
     def to_frame(self) -> pd.DataFrame:
         """Per-study table: study, yi, vi, se, ci_low, ci_high (at ``level``) and weight (%)."""
-        crit = special.ndtri(0.5 + self.level / 2.0)
-        se = np.sqrt(self.vi)
-        return pd.DataFrame(
-            {
-                "study": list(self.labels),
-                "yi": self.yi,
-                "vi": self.vi,
-                "se": se,
-                "ci_low": self.yi - crit * se,
-                "ci_high": self.yi + crit * se,
-                "weight": self.weights,
-            }
-        )
+        return study_table(self.labels, self.yi, self.vi, self.level, self.weights)
 
     def forest_frame(self) -> pd.DataFrame:
         """The tidy frame a forest plot draws: one row per study, the pooled estimate and the
         prediction interval (kind in {study, pooled, prediction}); plots compute nothing."""
         studies = self.to_frame()
-        rows = pd.DataFrame(
-            {
-                "label": studies.study,
-                "estimate": studies.yi,
-                "ci_low": studies.ci_low,
-                "ci_high": studies.ci_high,
-                "weight": studies.weight,
-                "kind": "study",
-            }
-        )
+        rows = forest_study_rows(studies)
         pooled_label = "Common-effect model" if self.method == "EE" else "Random-effects model"
         extra = [
             {
@@ -382,14 +361,7 @@ class PoolResult:
             lines += ["", f"{pct} prediction interval: [{fmt(self.pi_low)}, {fmt(self.pi_high)}]"]
         if self.test != "z":
             lines.append(f"Test: {self.test} (t distribution with {self.df:g} df)")
-        if len(self.excluded):
-            lines += ["", f"Excluded studies ({len(self.excluded)}):"]
-            lines += [
-                f"  {s}: {r}"
-                for s, r in zip(self.excluded.study, self.excluded.reason, strict=True)
-            ]
-        if self.notes:
-            lines += ["", *(f"Note: {n}" for n in self.notes)]
+        lines += footer_lines(self.excluded, self.notes)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -398,9 +370,6 @@ class PoolResult:
             f"estimate={self.estimate:.4g}, ci=[{self.ci_low:.4g}, {self.ci_high:.4g}], "
             f"tau2={self.tau2:.4g}, i2={self.i2:.3g})"
         )
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def _repr_html_(self) -> str:
         pct = f"{100 * self.level:g}%"
@@ -429,9 +398,7 @@ class PoolResult:
             html_table(self.to_frame()),
             "</details>",
         ]
-        if len(self.excluded):
-            parts.append(html_table(self.excluded, caption="Excluded studies"))
-        parts += [f"<p><em>Note: {html.escape(n)}</em></p>" for n in self.notes]
+        parts += footer_html(self.excluded, self.notes)
         parts.append("</div>")
         return "\n".join(parts)
 

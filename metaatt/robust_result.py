@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ._coefficients import coefficient_frame, coefficient_lines, plain
-from ._format import fmt, fmt_p, html_table
+from ._format import TextSummary, fmt, fmt_p, footer_lines, html_table
 
 __all__ = ["RobustResult"]
 
@@ -23,7 +23,7 @@ DESCRIPTION = {
 
 
 @dataclass(frozen=True, repr=False)
-class RobustResult:
+class RobustResult(TextSummary):
     """Cluster-robust inference for a fitted model.
 
     ``se``, ``df``, ``statistic``, ``pval``, ``ci_low``, ``ci_high`` are floats when the
@@ -104,8 +104,7 @@ class RobustResult:
             "",
             coefficient_lines(self.to_frame()),
         ]
-        if self.notes:
-            lines += ["", *(f"Note: {n}" for n in self.notes)]
+        lines += footer_lines(None, self.notes)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -113,9 +112,6 @@ class RobustResult:
             f"RobustResult(adjust={self.adjust!r}, clusters={self.n_clusters}, "
             f"coef={np.round(self.coef, 4).tolist()}, se={np.round(np.atleast_1d(self.se), 4).tolist()})"
         )
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def _repr_html_(self) -> str:
         return "\n".join(

@@ -9,17 +9,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from ._coefficients import plain
-from ._format import fmt, fmt_p, html_table, text_table
+from ._format import TextSummary, fmt, fmt_p, footer_html, footer_lines, html_table, text_table
+from ._studies import study_table
 from .results import PoolResult
 
 __all__ = ["SubgroupResult"]
 
 
 @dataclass(frozen=True, repr=False)
-class SubgroupResult:
+class SubgroupResult(TextSummary):
     """Per-subgroup pooled results, the test for subgroup differences and the overall model.
 
     ``groups`` is a DataFrame indexed by subgroup (k, estimate, se, statistic, pval, ci_low,
@@ -72,28 +72,17 @@ class SubgroupResult:
 
     def study_frame(self) -> pd.DataFrame:
         """Per-study table: study, group, yi, vi, se, ci_low, ci_high, weight (% in subgroup)."""
-        crit = special.ndtri(0.5 + self.level / 2.0)
-        se = np.sqrt(self.vi)
-        return pd.DataFrame(
-            {
-                "study": list(self.labels),
-                "group": list(self.group_of),
-                "yi": self.yi,
-                "vi": self.vi,
-                "se": se,
-                "ci_low": self.yi - crit * se,
-                "ci_high": self.yi + crit * se,
-                "weight": self.study_weights,
-            }
-        )
+        frame = study_table(self.labels, self.yi, self.vi, self.level, self.study_weights)
+        frame.insert(1, "group", list(self.group_of))
+        return frame
 
     def subgroup_test_text(self) -> str:
         """One line with the test for subgroup differences."""
         mode = "separate tau^2" if self.tau2_mode == "separate" else "common tau^2"
         if self.q_between_test == "F":
-            stat = f"F({self.q_between_df}, {self.q_between_df2:g}) = {self.q_between:.2f}"
+            stat = f"F({self.q_between_df}, {self.q_between_df2:g}) = {fmt(self.q_between, 2)}"
         else:
-            stat = f"Q({self.q_between_df}) = {self.q_between:.2f}"
+            stat = f"Q({self.q_between_df}) = {fmt(self.q_between, 2)}"
         return f"Test for subgroup differences ({mode}): {stat}, p = {fmt_p(self.q_between_pval)}"
 
     def forest_frame(self) -> pd.DataFrame:
@@ -200,14 +189,7 @@ class SubgroupResult:
             f"Overall: {fmt(o.estimate)} [{pct} CI {fmt(o.ci_low)}, {fmt(o.ci_high)}], "
             f"p = {fmt_p(o.pval)}; {o.heterogeneity_text()}"
         )
-        if len(self.excluded):
-            lines += ["", f"Excluded studies ({len(self.excluded)}):"]
-            lines += [
-                f"  {s}: {r}"
-                for s, r in zip(self.excluded.study, self.excluded.reason, strict=True)
-            ]
-        if self.notes:
-            lines += ["", *(f"Note: {n}" for n in self.notes)]
+        lines += footer_lines(self.excluded, self.notes)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -217,9 +199,6 @@ class SubgroupResult:
             f"q_between_pval={self.q_between_pval:.3g})"
         )
 
-    def __str__(self) -> str:
-        return self.summary()
-
     def _repr_html_(self) -> str:
         title = ("SYNTHETIC DATA - " if self.synthetic else "") + "Subgroup analysis"
         parts = [
@@ -228,7 +207,7 @@ class SubgroupResult:
             f"<p>{html.escape(self.subgroup_test_text())}</p>",
             f"<p>Overall: {html.escape(self.overall.heterogeneity_text())}</p>",
         ]
-        parts += [f"<p><em>Note: {html.escape(n)}</em></p>" for n in self.notes]
+        parts += footer_html(self.excluded, self.notes)
         parts.append("</div>")
         return "\n".join(parts)
 

@@ -11,11 +11,12 @@ from scipy import special
 
 from ._coefficients import wald_contrast
 from ._fit import critical_value, fit_model, two_sided_p
+from ._fit_checks import report_fit, single_study
 from ._inputs import read_effects, resolve_column
 from ._pooled import pooled_statistics
 from ._validate import check_choice, check_labels, check_level
 from ._wls import Design
-from .errors import BoundaryWarning, HeterogeneityUndefinedWarning, MetaattError
+from .errors import MetaattError, MetaattWarning
 from .pooling import normalize_method, normalize_test
 from .results import PoolResult
 from .subgroup_result import SubgroupResult
@@ -79,6 +80,7 @@ def subgroup_analysis(
     level: float = 0.95,
     labels: Any = None,
     missing: str = "raise",
+    allow_mixed_metrics: bool = False,
 ) -> SubgroupResult:
     """Pool each subgroup and test whether the subgroup effects differ.
 
@@ -99,6 +101,9 @@ def subgroup_analysis(
     labels, missing
         Study labels; ``"raise"`` or ``"exclude"`` rows with missing values (a missing
         subgroup label counts as missing).
+    allow_mixed_metrics
+        As in :func:`metaatt.pool`: a table whose ``metric`` column mixes metrics is
+        refused unless ``True`` (checked over all analysed studies, not per subgroup).
 
     Returns
     -------
@@ -121,6 +126,12 @@ def subgroup_analysis(
     of the subgroup; with a common tau^2, ``i2`` is ``100 tau2 / (tau2 + s2_g)`` with the
     subgroup's typical within-study variance ``s2_g``.
 
+    Warnings as in :func:`metaatt.pool`, naming the subgroups concerned and recorded in
+    ``notes``: ``BoundaryWarning`` (tau^2 = 0), ``MultimodalLikelihoodWarning``,
+    ``DegenerateStatisticWarning`` (zero Knapp-Hartung scale) and
+    ``HeterogeneityUndefinedWarning`` (single-study subgroups). The overall model's
+    situations are recorded in ``overall.notes`` without a warning.
+
     References
     ----------
     Borenstein, M., Hedges, L. V., Higgins, J. P. T., & Rothstein, H. R. (2009).
@@ -137,7 +148,14 @@ def subgroup_analysis(
     n_rows = len(table) if table is not None else len(np.atleast_1d(np.asarray(yi, dtype=object)))
     codes, levels = _group_codes(groups, table, n_rows)
     inputs, extras = read_effects(
-        yi, vi, sei=sei, data=data, labels=labels, missing=missing, extra={"groups": codes}
+        yi,
+        vi,
+        sei=sei,
+        data=data,
+        labels=labels,
+        missing=missing,
+        extra={"groups": codes},
+        allow_mixed_metrics=allow_mixed_metrics,
     )
     code = extras["groups"].astype(int)
     present = np.unique(code)
@@ -165,18 +183,18 @@ def subgroup_analysis(
     # within-group heterogeneity (model-free) from a common-effect fit per group
     within = fit_model(Design.padded(yi_g, vi_g), "EE", "z", level)
     singles = [n for n, size in zip(names, sizes, strict=True) if size == 1]
-    if singles:
-        message = (
-            f"subgroup(s) {singles} contain a single study: their heterogeneity statistics "
-            "are undefined (NaN)"
-        )
-        if mode == "separate" and method != "EE":
-            message += " and tau^2 is taken as 0"
-        warnings.warn(message, HeterogeneityUndefinedWarning, stacklevel=2)
-        notes.append(message)
+    separate = mode == "separate"
+    single_study(
+        singles,
+        notes,
+        tau2_zero=separate and method != "EE",
+        test=test if separate else "z",
+    )
 
-    if mode == "separate":
-        table_g, between, study_weights = _separate(yi_g, vi_g, code, method, test, level, notes)
+    if separate:
+        table_g, between, study_weights = _separate(
+            yi_g, vi_g, code, names, method, test, level, notes
+        )
     else:
         table_g, between, study_weights = _common(
             inputs, code, len(names), method, test, level, notes
@@ -227,25 +245,25 @@ def subgroup_analysis(
     )
 
 
-def _separate(yi_g, vi_g, code, method, test, level, notes):
+def _separate(yi_g, vi_g, code, names, method, test, level, notes):
     design = Design.padded(yi_g, vi_g)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", BoundaryWarning)
-        fit = fit_model(design, method, test, level)
+    fit = fit_model(design, method, test, level)
+    report_fit(
+        fit,
+        notes,
+        consequence="their random-effects models reduce to the common-effect model",
+        names=names,
+        stacklevel=4,
+    )
     stats = pooled_statistics(fit, level)
     table = {c: stats[c] for c in GROUP_COLUMNS if c in stats}
     table["tau2"] = np.where(design.k > 1, fit.tau2, 0.0) if method != "EE" else np.zeros(len(yi_g))
-    if method != "EE":
-        boundary = fit.tau2_estimate.at_boundary & (design.k > 1)
-        if boundary.any():
-            notes.append(
-                f"the {method} estimate of tau^2 is 0 in {int(boundary.sum())} subgroup(s)"
-            )
     # test for subgroup differences: common-effect model on the subgroup estimates
     est, se = stats["estimate"], stats["se"]
-    w = 1.0 / se**2
-    mean = np.sum(w * est) / np.sum(w)
-    q = float(np.sum(w * (est - mean) ** 2))
+    with np.errstate(divide="ignore", invalid="ignore"):  # a zero Knapp-Hartung SE: NaN
+        w = 1.0 / se**2
+        mean = np.sum(w * est) / np.sum(w)
+        q = float(np.sum(w * (est - mean) ** 2))
     pval = float(special.chdtrc(len(est) - 1, q))
     weights = fit.weights * design.mask
     weights = 100.0 * weights / weights.sum(axis=1, keepdims=True)
@@ -259,20 +277,25 @@ def _common(inputs, code, n_groups, method, test, level, notes):
     X = (code[:, None] == np.arange(n_groups)[None, :]).astype(float)
     design = Design.single(inputs.yi, inputs.vi, X)
     fit = fit_model(design, method, test, level)
-    if method != "EE" and bool(fit.tau2_estimate.at_boundary[0]):
-        message = f"the {method} estimate of the common tau^2 is 0"
-        warnings.warn(message, BoundaryWarning, stacklevel=3)
-        notes.append(message)
+    report_fit(
+        fit,
+        notes,
+        subject="the common tau^2",
+        consequence="the subgroup means are common-effect estimates",
+        stacklevel=4,
+    )
     coef, vcov, ddf = fit.coef[0], fit.vcov[0], float(fit.df[0])
     se = np.sqrt(np.diag(vcov))
     crit = float(critical_value(level, ddf))
     tau2 = float(fit.tau2[0])
     se_pi = np.sqrt(se**2 + tau2)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a zero Knapp-Hartung SE
+        statistic = coef / se
     table = {
         "estimate": coef,
         "se": se,
-        "statistic": coef / se,
-        "pval": two_sided_p(coef / se, ddf),
+        "statistic": statistic,
+        "pval": two_sided_p(statistic, ddf),
         "ci_low": coef - crit * se,
         "ci_high": coef + crit * se,
         "pi_low": coef - crit * se_pi,
@@ -287,9 +310,16 @@ def _common(inputs, code, n_groups, method, test, level, notes):
 
 
 def _overall(inputs, method, test, level) -> PoolResult:
+    """The model over all subgroups; its situations are noted in its ``notes`` only (the
+    warnings of a subgroup analysis are about the subgroups)."""
     fit = fit_model(Design.single(inputs.yi, inputs.vi), method, test, level)
+    notes: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MetaattWarning)
+        report_fit(fit, notes)
     return PoolResult.from_fit(
         fit,
+        notes=tuple(notes),
         yi=inputs.yi,
         vi=inputs.vi,
         labels=inputs.labels,

@@ -17,35 +17,17 @@ import pytest
 
 import metaatt
 from metaatt.batch import BATCH_COLUMNS
-from tests.reference_data import load_fixture
+from tests.reference_data import (
+    INTERVAL_FIELDS,
+    METAFOR_TESTS,
+    POOLED_FIELDS,
+    load_fixture,
+    rtol_for,
+)
 
 FIXTURE = load_fixture("batch")
 METHODS = ("EE", "DL", "HE", "HS", "HSk", "SJ", "ML", "REML", "EB", "PM", "PMM")
-ITERATIVE = {"ML", "REML", "EB", "PM", "PMM"}
-#: metafor's test names -> metaatt's
-TESTS = {"z": "z", "t": "t", "knha": "hksj", "adhoc": "hksj-adhoc"}
-COMPARED = (
-    "estimate",
-    "se",
-    "statistic",
-    "pval",
-    "ci_low",
-    "ci_high",
-    "pi_low",
-    "pi_high",
-    "tau2",
-    "se_tau2",
-    "i2",
-    "h2",
-    "q",
-    "q_pval",
-    "tau2_ci_low",
-    "tau2_ci_high",
-    "i2_ci_low",
-    "i2_ci_high",
-    "h2_ci_low",
-    "h2_ci_high",
-)
+COMPARED = POOLED_FIELDS + INTERVAL_FIELDS
 HETEROGENEITY = {c for c in COMPARED if c.startswith(("tau2", "se_tau2", "i2", "h2", "q", "pi"))}
 
 
@@ -75,14 +57,14 @@ def _close(actual: float, expected: float, rtol: float, atol: float) -> bool:
 
 
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("r_test", list(TESTS))
+@pytest.mark.parametrize("r_test", list(METAFOR_TESTS))
 def test_pool_batch_matches_metafor(frame, reference, method, r_test):
     out = metaatt.pool_batch(frame, by="dataset", method=method, test=r_test)
-    assert out.attrs["test"] == TESTS[r_test]
+    assert out.attrs["test"] == METAFOR_TESTS[r_test]
     rows = reference[(reference.method == method) & (reference.test == r_test)]
     assert len(rows) == len(out) - (r_test != "z")  # k = 1 has only the z test in R
     got = out.set_index("dataset")
-    rtol = 1e-5 if method in ITERATIVE else 1e-6
+    rtol = rtol_for(method)
     failures = []
     for _, expected in rows.iterrows():
         actual = got.loc[expected.dataset]

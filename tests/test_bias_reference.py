@@ -15,11 +15,10 @@ from metaatt.bias import (
     selection_model,
     trim_and_fill,
 )
-from tests.reference_data import load_fixture
+from tests.reference_data import METAFOR_TESTS, load_fixture
 
 FIXTURE = load_fixture("bias")
 DATASETS = FIXTURE["datasets"]
-TESTS = {"z": "z", "t": "t", "knha": "hksj", "adhoc": "hksj-adhoc"}
 
 
 def as_array(values) -> np.ndarray:
@@ -42,7 +41,7 @@ def fitted(name: str, method: str, test: str = "z"):
     data = DATASETS[name]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", metaatt.BoundaryWarning)
-        return metaatt.pool(data["yi"], data["vi"], method=method, test=TESTS[test])
+        return metaatt.pool(data["yi"], data["vi"], method=method, test=METAFOR_TESTS[test])
 
 
 def test_fixture_records_versions():

@@ -11,10 +11,9 @@ import metaatt
 from metaatt._fit import fit_model
 from metaatt._wls import Design
 from metaatt.diagnostics import baujat, cumulative, influence, leave_one_out
-from tests.reference_data import load_fixture
+from tests.reference_data import METAFOR_TESTS, load_fixture
 
 FIXTURE = load_fixture("diagnostics")
-TESTS = {"z": "z", "knha": "hksj"}
 CLOSED_FORM = ("EE", "DL", "HE", "HS", "SJ")
 
 
@@ -29,7 +28,7 @@ class RegressionLike:
 
 def model(case):
     data = FIXTURE["datasets"][case["dataset"]]
-    test = TESTS[case["test"]]
+    test = METAFOR_TESTS[case["test"]]
     if "X" in data:
         return RegressionLike(data["yi"], data["vi"], data["X"], case["method"], test)
     with warnings.catch_warnings():

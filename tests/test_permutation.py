@@ -10,10 +10,9 @@ import pytest
 import metaatt
 from metaatt.errors import BoundaryWarning, MetaattError
 from metaatt.permutation import _arrangements, count_permutations
-from tests.reference_data import load_fixture
+from tests.reference_data import METAFOR_TESTS, load_fixture
 
 CASES = load_fixture("regression")["permutation"]
-TESTS = {"z": "z", "t": "t", "knha": "hksj", "adhoc": "hksj-adhoc"}
 
 
 def fit(case):
@@ -21,14 +20,14 @@ def fit(case):
         warnings.simplefilter("ignore", BoundaryWarning)
         if case["X"] is None:
             return metaatt.pool(
-                case["yi"], case["vi"], method=case["method"], test=TESTS[case["test"]]
+                case["yi"], case["vi"], method=case["method"], test=METAFOR_TESTS[case["test"]]
             )
         return metaatt.meta_regression(
             case["yi"],
             case["vi"],
             np.array(case["X"], dtype=float),
             method=case["method"],
-            test=TESTS[case["test"]],
+            test=METAFOR_TESTS[case["test"]],
         )
 
 

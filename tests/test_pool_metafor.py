@@ -13,28 +13,15 @@ import numpy as np
 import pytest
 
 import metaatt
-from tests.reference_data import load_fixture
+from tests.reference_data import (
+    INTERVAL_FIELDS,
+    METAFOR_TESTS,
+    POOLED_FIELDS,
+    load_fixture,
+    rtol_for,
+)
 
 FIXTURE = load_fixture("pool")
-ITERATIVE = {"ML", "REML", "EB", "PM", "PMM"}
-TEST_NAMES = {"z": "z", "t": "t", "knha": "hksj", "adhoc": "hksj-adhoc"}
-FIELDS = (
-    "estimate",
-    "se",
-    "statistic",
-    "pval",
-    "ci_low",
-    "ci_high",
-    "pi_low",
-    "pi_high",
-    "tau2",
-    "se_tau2",
-    "i2",
-    "h2",
-    "q",
-    "q_pval",
-)
-CI_FIELDS = ("tau2_ci_low", "tau2_ci_high", "i2_ci_low", "i2_ci_high", "h2_ci_low", "h2_ci_high")
 
 
 def _cases():
@@ -64,7 +51,7 @@ def _fit(case, ref):
             case["yi"],
             case["vi"],
             method=ref["method"],
-            test=TEST_NAMES[ref["test"]],
+            test=METAFOR_TESTS[ref["test"]],
             level=ref["level"],
             **kwargs,
         )
@@ -82,8 +69,8 @@ def test_pool_matches_metafor(case, refs):
     mismatches = []
     for ref in refs:
         result = _fit(case, ref)
-        rtol = 1e-5 if ref["method"] in ITERATIVE else 1e-6
-        for name in FIELDS:
+        rtol = rtol_for(ref["method"])
+        for name in POOLED_FIELDS:
             expected = ref.get(name)
             if expected is None or expected == {} or expected == []:  # NULL in R
                 continue
@@ -104,7 +91,7 @@ def test_pool_matches_metafor(case, refs):
 def test_q_profile_interval_matches_metafor(case, ref):
     result = _fit(case, ref)
     scale = float(np.var(case["yi"]) + np.mean(case["vi"]))
-    for name in CI_FIELDS:
+    for name in INTERVAL_FIELDS:
         field_scale = scale if name.startswith("tau2") else 1.0
         assert _close(getattr(result, name), ref[name], 1e-5, field_scale), (
             name,

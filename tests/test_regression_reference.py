@@ -10,7 +10,7 @@ import pytest
 
 import metaatt
 from metaatt.errors import BoundaryWarning
-from tests.reference_data import load_fixture
+from tests.reference_data import METAFOR_TESTS, load_fixture
 
 FIXTURE = load_fixture("regression")
 
@@ -27,7 +27,6 @@ def _through_origin(case):
 ALL = list(FIXTURE["published"].values()) + FIXTURE["random"]
 CASES = [c for c in ALL if not _through_origin(c)]
 ORIGIN = [c for c in ALL if _through_origin(c)]
-TEST_NAMES = {"z": "z", "t": "t", "knha": "hksj", "adhoc": "hksj-adhoc"}
 RTOL = 1e-6
 
 
@@ -50,7 +49,7 @@ def fit_case(case, **kwargs):
             case["vi"],
             mods,
             method=case["method"],
-            test=TEST_NAMES[case["test"]],
+            test=METAFOR_TESTS[case["test"]],
             intercept=case["intercept"],
             weights=case["weights"],
             **kwargs,

@@ -10,10 +10,9 @@ import pytest
 
 import metaatt
 from metaatt.errors import BoundaryWarning, HeterogeneityUndefinedWarning, MetaattError
-from tests.reference_data import load_fixture, load_reference_csv
+from tests.reference_data import METAFOR_TESTS, load_fixture, load_reference_csv
 
 CASES = load_fixture("regression")["subgroups"]
-TESTS = {"z": "z", "t": "t", "knha": "hksj", "adhoc": "hksj-adhoc"}
 
 
 def run(case, mode):
@@ -24,7 +23,7 @@ def run(case, mode):
             case["vi"],
             case["group"],
             method=case["method"],
-            test=TESTS[case["test"]],
+            test=METAFOR_TESTS[case["test"]],
             tau2=mode,
         )
 
@@ -139,11 +138,16 @@ def test_single_group_is_an_error():
 
 
 def test_group_with_one_study_warns():
-    with pytest.warns(HeterogeneityUndefinedWarning, match="single study"):
+    with (
+        pytest.warns(HeterogeneityUndefinedWarning, match="single study"),
+        pytest.warns(metaatt.BoundaryWarning, match="tau\\^2 is 0 in subgroup 'a'"),
+    ):
         res = metaatt.subgroup_analysis(
             [0.1, 0.25, 0.3, 0.9], [0.01, 0.02, 0.03, 0.02], ["a", "a", "a", "b"], method="DL"
         )
     assert res.groups.loc["b", "estimate"] == 0.9
+    assert any("single study" in n for n in res.notes)
+    assert any("is 0 in subgroup 'a'" in n for n in res.notes)
     assert np.isnan(res.groups.loc["b", "i2"])
 
 

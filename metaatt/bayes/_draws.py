@@ -9,7 +9,7 @@ from scipy import stats
 
 from .result import PosteriorSummary
 
-__all__ = ["DrawsPosterior", "shortest_interval", "summarize_draws"]
+__all__ = ["DrawsPosterior", "shortest_interval", "summarize_columns", "summarize_draws"]
 
 
 def shortest_interval(draws: np.ndarray, level: float) -> np.ndarray:
@@ -23,6 +23,22 @@ def shortest_interval(draws: np.ndarray, level: float) -> np.ndarray:
     lo = np.take_along_axis(x, np.expand_dims(i, 0), axis=0)[0]
     hi = np.take_along_axis(x, np.expand_dims(i + inside - 1, 0), axis=0)[0]
     return np.stack([lo, hi], axis=-1)
+
+
+def summarize_columns(draws: np.ndarray, level: float) -> dict[str, np.ndarray]:
+    """Per column of ``draws`` (n, p): mean, sd, median, equal-tailed and shortest
+    intervals (the columns of the ``theta`` and coefficient tables)."""
+    alpha = (1.0 - level) / 2.0
+    hpd = shortest_interval(draws, level)
+    return {
+        "mean": draws.mean(axis=0),
+        "sd": draws.std(axis=0, ddof=1),
+        "median": np.median(draws, axis=0),
+        "ci_low": np.quantile(draws, alpha, axis=0),
+        "ci_high": np.quantile(draws, 1.0 - alpha, axis=0),
+        "hpd_low": hpd[:, 0],
+        "hpd_high": hpd[:, 1],
+    }
 
 
 def summarize_draws(draws: np.ndarray, level: float) -> PosteriorSummary:

@@ -16,8 +16,8 @@ import pandas as pd
 from .._inputs import read_effects, resolve_column
 from .._validate import check_level
 from ..errors import MetaattError
-from ._draws import DrawsPosterior, summarize_draws
-from ._multilevel_result import BayesMultilevelResult, interval_frame
+from ._draws import DrawsPosterior, summarize_columns, summarize_draws
+from ._multilevel_result import BayesMultilevelResult
 from ._pymc import check_sampler, diagnose, draws_of, import_pymc, sample, sampler_record
 from .pooling import DEFAULT_TAU_PRIOR, check_priors, check_threshold, theta_frame
 from .priors import TauPrior, prior_from_spec
@@ -34,6 +34,7 @@ def multilevel(
     data: pd.DataFrame | None = None,
     labels: Any = None,
     missing: str = "raise",
+    allow_mixed_metrics: bool = False,
     tau_prior: Any = DEFAULT_TAU_PRIOR,
     sigma_prior: Any = DEFAULT_TAU_PRIOR,
     mu_prior: Any = None,
@@ -50,7 +51,7 @@ def multilevel(
 
     Parameters
     ----------
-    yi, vi, sei, data, labels, missing
+    yi, vi, sei, data, labels, missing, allow_mixed_metrics
         Effect sizes (one row per effect size) as for :func:`metaatt.bayes.pool`.
     study
         Study identifier of every effect size (array or column name of ``data``).
@@ -110,6 +111,7 @@ def multilevel(
         labels=labels,
         missing=missing,
         extra={"study": codes_all.astype(float)},
+        allow_mixed_metrics=allow_mixed_metrics,
     )
     codes = extras["study"].astype(int)
     used, codes = np.unique(codes, return_inverse=True)
@@ -136,7 +138,7 @@ def multilevel(
     tau_d, sigma_d, mu_d = draws_of(idata, "tau"), draws_of(idata, "sigma"), draws_of(idata, "mu")
     new = draws_of(idata, "theta_new")
     study_frame = pd.DataFrame(
-        {"study": study_names, **interval_frame(draws_of(idata, "study_effect"), level)}
+        {"study": study_names, **summarize_columns(draws_of(idata, "study_effect"), level)}
     )
     return BayesMultilevelResult(
         level=level,
@@ -148,7 +150,7 @@ def multilevel(
         icc=summarize_draws(tau_d**2 / (tau_d**2 + sigma_d**2), level),
         predictive=summarize_draws(new, level),
         study_effects=study_frame,
-        theta=theta_frame(inputs, interval_frame(draws_of(idata, "theta"), level)),
+        theta=theta_frame(inputs, summarize_columns(draws_of(idata, "theta"), level)),
         threshold=threshold,
         prob_mu_above=float(np.mean(mu_d > threshold)),
         tau_prior=tau_prior,

@@ -10,31 +10,16 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .._format import fmt, html_table, text_table
+from .._format import TextSummary, fmt, footer_lines, html_table, text_table
 from ..errors import MetaattError
-from ._draws import shortest_interval
 from .priors import Normal, TauPrior
 from .result import PosteriorSummary
 
-__all__ = ["BayesMultilevelResult", "interval_frame"]
-
-
-def interval_frame(draws: np.ndarray, level: float) -> dict[str, np.ndarray]:
-    alpha = (1.0 - level) / 2.0
-    hpd = shortest_interval(draws, level)
-    return {
-        "mean": draws.mean(axis=0),
-        "sd": draws.std(axis=0, ddof=1),
-        "median": np.median(draws, axis=0),
-        "ci_low": np.quantile(draws, alpha, axis=0),
-        "ci_high": np.quantile(draws, 1.0 - alpha, axis=0),
-        "hpd_low": hpd[:, 0],
-        "hpd_high": hpd[:, 1],
-    }
+__all__ = ["BayesMultilevelResult"]
 
 
 @dataclass(frozen=True, repr=False)
-class BayesMultilevelResult:
+class BayesMultilevelResult(TextSummary):
     """Posterior of the three-level model: ``mu``; ``tau`` (sd between studies) and
     ``sigma`` (sd between effect sizes within a study); ``icc`` = tau^2/(tau^2 + sigma^2);
     ``predictive`` (an effect size of a new study); ``study_effects`` (mu + u_s, one row per
@@ -232,7 +217,7 @@ class BayesMultilevelResult:
             f"Diagnostics: max R-hat = {self.diagnostics.r_hat.max():.3f}, min bulk ESS = "
             f"{self.diagnostics.ess_bulk.min():.0f}, divergences = {s['divergences']}",
         ]
-        lines += [f"Note: {n}" for n in self.notes]
+        lines += footer_lines(self.excluded, self.notes, "effect sizes")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -240,9 +225,6 @@ class BayesMultilevelResult:
             f"BayesMultilevelResult(k={self.k}, studies={self.n_studies}, "
             f"mu={self.mu.mean:.4g}, tau={self.tau.median:.4g}, sigma={self.sigma.median:.4g})"
         )
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def _repr_html_(self) -> str:
         table = pd.DataFrame(

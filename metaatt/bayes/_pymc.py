@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..errors import MetaattError, SamplingWarning
 
-__all__ = ["INSTALL_HINT", "check_sampler", "diagnose", "import_pymc", "sample"]
+__all__ = ["INSTALL_HINT", "check_sampler", "diagnose", "import_pymc", "quiet_pytensor", "sample"]
 
 INSTALL_HINT = (
     "method='nuts' and the PyMC models need the optional dependencies pymc and arviz; "
@@ -90,14 +90,26 @@ def _quiet_pymc():
         logger.setLevel(level)
 
 
+@contextmanager
+def quiet_pytensor():
+    """Ignore PyTensor's notice that it found no BLAS (and PyMC's FutureWarnings).
+
+    pip-installed PyTensor warns once per process, while compiling the first graph, that it
+    could not link to a BLAS; this only affects speed, and raised as an error (pytest's
+    ``filterwarnings = error``) it would abort a graph rewrite. Every NUTS path of metaatt
+    (``bayes.pool(method="nuts")``, ``robust_pool``, ``meta_regression``, ``multilevel``,
+    and so the spec runner) compiles inside :func:`sample`, which uses this.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.filterwarnings("ignore", "PyTensor could not link to a BLAS", UserWarning)
+        yield
+
+
 def sample(model: Any, settings: dict[str, Any]) -> Any:
     """Run NUTS on ``model`` with the validated ``settings``; returns InferenceData."""
     pm, _ = import_pymc()
-    with model, _quiet_pymc(), warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        # pip-installed PyTensor warns (once, while compiling) that it found no BLAS; this
-        # only affects speed, and raised as an error it would abort a graph rewrite
-        warnings.filterwarnings("ignore", "PyTensor could not link to a BLAS", UserWarning)
+    with model, _quiet_pymc(), quiet_pytensor():
         return pm.sample(
             draws=settings["draws"],
             tune=settings["tune"],

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._format import fmt, html_table, text_table
+from .._format import TextSummary, fmt, footer_lines, html_table, text_table
 from .._inputs import read_effects
 from .._validate import check_level
 from ..errors import MetaattError
-from ._draws import shortest_interval, summarize_draws
+from ._draws import summarize_columns, summarize_draws
 from ._moderators import moderator_matrix
 from ._pymc import check_sampler, diagnose, draws_of, import_pymc, sample, sampler_record
 from .pooling import DEFAULT_TAU_PRIOR, check_priors, theta_frame
@@ -30,19 +30,8 @@ __all__ = ["BayesRegressionResult", "coefficient_table", "meta_regression"]
 
 def coefficient_table(draws: np.ndarray, names: tuple[str, ...], level: float) -> pd.DataFrame:
     """Posterior summaries of coefficient draws (n, p): one row per coefficient."""
-    alpha = (1.0 - level) / 2.0
-    hpd = shortest_interval(draws, level)
     return pd.DataFrame(
-        {
-            "mean": draws.mean(axis=0),
-            "sd": draws.std(axis=0, ddof=1),
-            "median": np.median(draws, axis=0),
-            "ci_low": np.quantile(draws, alpha, axis=0),
-            "ci_high": np.quantile(draws, 1.0 - alpha, axis=0),
-            "hpd_low": hpd[:, 0],
-            "hpd_high": hpd[:, 1],
-            "prob_positive": (draws > 0).mean(axis=0),
-        },
+        {**summarize_columns(draws, level), "prob_positive": (draws > 0).mean(axis=0)},
         index=pd.Index(list(names), name="term"),
     )
 
@@ -58,7 +47,7 @@ def _kde_frame(draws: np.ndarray, points: int, nonnegative: bool) -> pd.DataFram
 
 
 @dataclass(frozen=True, repr=False)
-class BayesRegressionResult:
+class BayesRegressionResult(TextSummary):
     """Posterior of a Bayesian meta-regression: ``coef`` (DataFrame indexed by term: mean,
     sd, median, equal-tailed and shortest intervals, P(beta > 0)), ``tau`` and the shrunken
     study effects ``theta``; ``idata`` is the ArviZ InferenceData."""
@@ -187,20 +176,11 @@ class BayesRegressionResult:
             f"Diagnostics: max R-hat = {self.diagnostics.r_hat.max():.3f}, min bulk ESS = "
             f"{self.diagnostics.ess_bulk.min():.0f}, divergences = {s['divergences']}",
         ]
-        if len(self.excluded):
-            lines += ["", f"Excluded studies ({len(self.excluded)}):"]
-            lines += [
-                f"  {a}: {b}"
-                for a, b in zip(self.excluded.study, self.excluded.reason, strict=True)
-            ]
-        lines += [f"Note: {n}" for n in self.notes]
+        lines += footer_lines(self.excluded, self.notes)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
         return f"BayesRegressionResult(k={self.k}, terms={list(self.names)})"
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def _repr_html_(self) -> str:
         title = ("SYNTHETIC DATA - " if self.synthetic else "") + "Bayesian meta-regression"
@@ -224,6 +204,7 @@ def meta_regression(
     data: pd.DataFrame | None = None,
     labels: Any = None,
     missing: str = "raise",
+    allow_mixed_metrics: bool = False,
     intercept: bool = True,
     tau_prior: Any = DEFAULT_TAU_PRIOR,
     coef_prior: Any = None,
@@ -239,7 +220,7 @@ def meta_regression(
 
     Parameters
     ----------
-    yi, vi, sei, data, labels, missing
+    yi, vi, sei, data, labels, missing, allow_mixed_metrics
         Effect sizes as for :func:`metaatt.bayes.pool`.
     mods
         Moderators: column name(s) of ``data``, a 1-D/2-D array or a DataFrame (non-numeric
@@ -285,7 +266,14 @@ def meta_regression(
     )
     X_all, names = moderator_matrix(mods, yi, data, intercept)
     inputs, extras = read_effects(
-        yi, vi, sei=sei, data=data, labels=labels, missing=missing, extra={"mods": X_all}
+        yi,
+        vi,
+        sei=sei,
+        data=data,
+        labels=labels,
+        missing=missing,
+        extra={"mods": X_all},
+        allow_mixed_metrics=allow_mixed_metrics,
     )
     X = extras["mods"].reshape(inputs.k, -1)
     if inputs.k <= X.shape[1]:
@@ -304,20 +292,7 @@ def meta_regression(
     idata = sample(model, settings)
     diagnostics, divergences = diagnose(idata, ["beta", "tau", "theta"], settings)
     beta_draws, theta_draws = draws_of(idata, "beta"), draws_of(idata, "theta")
-    alpha = (1.0 - level) / 2.0
-    hpd = shortest_interval(theta_draws, level)
-    theta = theta_frame(
-        inputs,
-        {
-            "mean": theta_draws.mean(axis=0),
-            "sd": theta_draws.std(axis=0, ddof=1),
-            "median": np.median(theta_draws, axis=0),
-            "ci_low": np.quantile(theta_draws, alpha, axis=0),
-            "ci_high": np.quantile(theta_draws, 1 - alpha, axis=0),
-            "hpd_low": hpd[:, 0],
-            "hpd_high": hpd[:, 1],
-        },
-    )
+    theta = theta_frame(inputs, summarize_columns(theta_draws, level))
     return BayesRegressionResult(
         level=level,
         k=inputs.k,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._format import fmt, html_table, text_table
+from .._format import fmt, footer_html, footer_lines, html_table, text_table
 from .priors import Normal, TauPrior
 
 __all__ = ["bf_text", "computation_text", "pool_html", "pool_summary", "prior_text"]
@@ -81,13 +81,7 @@ def pool_summary(res: Any) -> str:
             f"min tail ESS = {worst.ess_tail.min():.0f}, "
             f"divergences = {(res.sampler or {}).get('divergences', 0)}",
         ]
-    if len(res.excluded):
-        lines += ["", f"Excluded studies ({len(res.excluded)}):"]
-        lines += [
-            f"  {s}: {r}" for s, r in zip(res.excluded.study, res.excluded.reason, strict=True)
-        ]
-    if res.notes:
-        lines += ["", *(f"Note: {n}" for n in res.notes)]
+    lines += footer_lines(res.excluded, res.notes)
     return "\n".join(lines)
 
 
@@ -115,8 +109,6 @@ def pool_html(res: Any) -> str:
         html_table(res.theta),
         "</details>",
     ]
-    if len(res.excluded):
-        parts.append(html_table(res.excluded, caption="Excluded studies"))
-    parts += [f"<p><em>Note: {html.escape(n)}</em></p>" for n in res.notes]
+    parts += footer_html(res.excluded, res.notes)
     parts.append("</div>")
     return "\n".join(parts)

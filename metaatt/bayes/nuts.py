@@ -17,7 +17,7 @@ import pandas as pd
 from .._inputs import EffectInputs, read_effects
 from .._validate import check_level
 from ..errors import MetaattError
-from ._draws import DrawsPosterior, shortest_interval, summarize_draws
+from ._draws import DrawsPosterior, summarize_columns, summarize_draws
 from ._pymc import check_sampler, diagnose, draws_of, import_pymc, sample, sampler_record
 from .exact import ExactPosterior
 from .pooling import (
@@ -96,17 +96,7 @@ def fit_nnhm(
     tau = draws_of(idata, "tau")
     theta = draws_of(idata, "theta")
     theta_new = draws_of(idata, "theta_new")
-    alpha = (1.0 - level) / 2.0
-    hpd = shortest_interval(theta, level)
-    values = {
-        "mean": theta.mean(axis=0),
-        "sd": theta.std(axis=0, ddof=1),
-        "median": np.median(theta, axis=0),
-        "ci_low": np.quantile(theta, alpha, axis=0),
-        "ci_high": np.quantile(theta, 1.0 - alpha, axis=0),
-        "hpd_low": hpd[:, 0],
-        "hpd_high": hpd[:, 1],
-    }
+    values = summarize_columns(theta, level)
     notes = list(notes)
     bf_effect = bf_het = log_evidence = math.nan
     if effects == "normal" and any(bayes_factors):
@@ -172,6 +162,7 @@ def robust_pool(
     data: pd.DataFrame | None = None,
     labels: Any = None,
     missing: str = "raise",
+    allow_mixed_metrics: bool = False,
     tau_prior: Any = DEFAULT_TAU_PRIOR,
     mu_prior: Any = None,
     nu: float | None = 4.0,
@@ -188,7 +179,7 @@ def robust_pool(
 
     Parameters
     ----------
-    yi, vi, sei, data, labels, missing, tau_prior, mu_prior, level, threshold
+    yi, vi, sei, data, labels, missing, allow_mixed_metrics, tau_prior, mu_prior, level, threshold
         As for :func:`metaatt.bayes.pool`. Here tau is the *scale* of the t distribution of
         the study effects (their sd is ``tau sqrt(nu / (nu - 2))`` for nu > 2).
     nu
@@ -229,7 +220,15 @@ def robust_pool(
         if not (math.isfinite(nu) and nu > 0):
             raise MetaattError(f"nu: degrees of freedom must be a positive number, got {nu!r}")
     _, _, notes = bayes_factor_plan(False, tau_prior, mu_prior)
-    inputs, _ = read_effects(yi, vi, sei=sei, data=data, labels=labels, missing=missing)
+    inputs, _ = read_effects(
+        yi,
+        vi,
+        sei=sei,
+        data=data,
+        labels=labels,
+        missing=missing,
+        allow_mixed_metrics=allow_mixed_metrics,
+    )
     return fit_nnhm(
         inputs,
         tau_prior=tau_prior,

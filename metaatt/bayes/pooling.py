@@ -161,6 +161,7 @@ def pool(
     data: pd.DataFrame | None = None,
     labels: Any = None,
     missing: str = "raise",
+    allow_mixed_metrics: bool = False,
     tau_prior: Any = DEFAULT_TAU_PRIOR,
     mu_prior: Any = None,
     method: str = "exact",
@@ -182,6 +183,9 @@ def pool(
         Effect sizes and sampling variances (or standard errors), as for
         :func:`metaatt.pool`: arrays, column names of ``data``, or an effect-size table
         (output of :func:`metaatt.escalc`; rows with a ``reason`` are excluded).
+    allow_mixed_metrics
+        As in :func:`metaatt.pool`: a table whose ``metric`` column mixes metrics (e.g.
+        change-score ``d_z`` and raw-score ``d_raw_change``) is refused unless ``True``.
     tau_prior
         Prior on tau: :class:`HalfNormal` (default ``HalfNormal(0.5)``), :class:`HalfCauchy`,
         :class:`HalfStudentT`, :class:`Uniform`, or an empirical prior on tau^2
@@ -243,7 +247,15 @@ def pool(
     threshold = check_threshold(threshold)
     tau_prior, mu_prior = check_priors(tau_prior, mu_prior)
     want_effect, want_het, notes = bayes_factor_plan(bayes_factors, tau_prior, mu_prior)
-    inputs, _ = read_effects(yi, vi, sei=sei, data=data, labels=labels, missing=missing)
+    inputs, _ = read_effects(
+        yi,
+        vi,
+        sei=sei,
+        data=data,
+        labels=labels,
+        missing=missing,
+        allow_mixed_metrics=allow_mixed_metrics,
+    )
     if method == "nuts":
         from .nuts import fit_nnhm
 

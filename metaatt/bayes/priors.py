@@ -9,6 +9,7 @@ the tau scale with the Jacobian ``2 tau``; see :mod:`metaatt.bayes.empirical`.
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from scipy import special, stats
 from ..errors import MetaattError
 
 __all__ = [
+    "PRIOR_SPEC_NAMES",
     "HalfCauchy",
     "HalfNormal",
     "HalfStudentT",
@@ -27,7 +29,9 @@ __all__ = [
     "Normal",
     "TauPrior",
     "Uniform",
+    "parameter_is_text",
     "prior_from_spec",
+    "prior_parameters",
 ]
 
 _LOG2 = math.log(2.0)
@@ -306,24 +310,74 @@ class Normal:
 
 from .priors_tau2 import LogNormalTau2, LogStudentTTau2  # noqa: E402 - they subclass TauPrior
 
-_SPEC_NAMES: dict[str, tuple[type, tuple[str, ...]]] = {
-    "half-normal": (HalfNormal, ("scale",)),
-    "half-cauchy": (HalfCauchy, ("scale",)),
-    "half-student-t": (HalfStudentT, ("nu", "scale")),
-    "uniform": (Uniform, ("low", "high")),
-    "normal": (Normal, ("mean", "sd")),
-    "log-normal-tau2": (LogNormalTau2, ("mu", "sigma")),
-    "log-student-t-tau2": (LogStudentTTau2, ("location", "scale", "nu")),
+#: spec name -> prior class or empirical-prior function (see :func:`prior_from_spec`)
+_SPEC_BUILDERS: dict[str, Any] = {
+    "half-normal": HalfNormal,
+    "half-cauchy": HalfCauchy,
+    "half-student-t": HalfStudentT,
+    "uniform": Uniform,
+    "normal": Normal,
+    "log-normal-tau2": LogNormalTau2,
+    "log-student-t-tau2": LogStudentTTau2,
+    "turner": "turner_prior",
+    "rhodes": "rhodes_prior",
 }
+#: spec names of the distributions :func:`prior_from_spec` accepts
+PRIOR_SPEC_NAMES = tuple(_SPEC_BUILDERS)
+#: parameters given as text (the rest are numbers)
+_TEXT_PARAMETERS = frozenset({"outcome", "comparator1", "comparator2", "area"})
+
+
+def _builder(dist: str) -> Any:
+    builder = _SPEC_BUILDERS[dist]
+    if isinstance(builder, str):  # the empirical tables import this module
+        from . import empirical
+
+        builder = getattr(empirical, builder)
+    return builder
+
+
+def prior_parameters(distribution: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Required and optional parameters of a spec ``distribution`` (a name of
+    :data:`PRIOR_SPEC_NAMES`), e.g. ``(("nu", "scale"), ())`` for ``"half-student-t"``."""
+    parameters = inspect.signature(_builder(distribution)).parameters.values()
+    names = [p for p in parameters if p.name != "source"]
+    required = tuple(p.name for p in names if p.default is inspect.Parameter.empty)
+    return required, tuple(p.name for p in names if p.default is not inspect.Parameter.empty)
+
+
+def parameter_is_text(name: str) -> bool:
+    """Whether a spec parameter is text (outcome, comparators, area) rather than a number."""
+    return name in _TEXT_PARAMETERS
 
 
 def prior_from_spec(spec: Any, name: str = "prior") -> TauPrior | Normal | None:
     """Build a prior from a mapping such as ``{"distribution": "half-normal", "scale": 0.5}``.
 
-    Accepted distributions: ``half-normal`` (scale), ``half-cauchy`` (scale),
-    ``half-student-t`` (nu, scale), ``uniform`` (low, high; high may be omitted for the
-    improper prior), ``normal`` (mean, sd), ``log-normal-tau2`` (mu, sigma),
-    ``log-student-t-tau2`` (location, scale, nu). A prior object or None is returned as is.
+    Parameters
+    ----------
+    spec
+        A mapping with ``distribution`` and its parameters, a prior object (returned as is)
+        or None. Distributions: ``half-normal`` (scale), ``half-cauchy`` (scale),
+        ``half-student-t`` (nu, scale), ``uniform`` (low = 0, high = inf: omit high for the
+        improper prior), ``normal`` (mean, sd), ``log-normal-tau2`` (mu, sigma),
+        ``log-student-t-tau2`` (location, scale, nu = 5), and the published empirical priors
+        on tau^2 by name: ``turner`` (outcome, comparator1, comparator2; see
+        :func:`~metaatt.bayes.turner_prior`) and ``rhodes`` (outcome, comparator1,
+        comparator2, area; see :func:`~metaatt.bayes.rhodes_prior`); without ``outcome``
+        they give the general-setting priors. Underscores may stand for hyphens.
+    name
+        Argument name used in error messages.
+
+    Returns
+    -------
+    TauPrior, Normal or None
+
+    Raises
+    ------
+    MetaattError
+        Unknown distribution or parameter, a missing parameter, or an invalid value; the
+        message names ``name``, the distribution and the parameter.
     """
     if spec is None or isinstance(spec, TauPrior | Normal):
         return spec
@@ -334,10 +388,26 @@ def prior_from_spec(spec: Any, name: str = "prior") -> TauPrior | Normal | None:
         )
     values = dict(spec.items())
     dist = str(values.pop("distribution", "")).lower().replace("_", "-")
-    if dist not in _SPEC_NAMES:
-        raise MetaattError(f"{name}: distribution must be one of {list(_SPEC_NAMES)}, got {dist!r}")
-    cls, params = _SPEC_NAMES[dist]
-    unknown = set(values) - set(params)
+    if dist not in _SPEC_BUILDERS:
+        raise MetaattError(
+            f"{name}: distribution must be one of {list(_SPEC_BUILDERS)}, got {dist!r}"
+        )
+    required, optional = prior_parameters(dist)
+    unknown = set(values) - set(required) - set(optional)
     if unknown:
-        raise MetaattError(f"{name}: unknown parameter(s) {sorted(unknown)} for {dist}")
-    return cls(**values)
+        raise MetaattError(
+            f"{name}: unknown parameter(s) {sorted(unknown)} for {dist}; it takes "
+            f"{', '.join(required + optional)}"
+        )
+    lacking = [p for p in required if p not in values]
+    if lacking:
+        raise MetaattError(f"{name}: the {dist} prior needs {', '.join(map(repr, lacking))}")
+    for key, value in values.items():
+        if not parameter_is_text(key) and (
+            isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating)
+        ):
+            raise MetaattError(f"{name}: {dist} parameter {key} must be a number, got {value!r}")
+    try:
+        return _builder(dist)(**values)
+    except MetaattError as exc:
+        raise MetaattError(f"{name}: {exc}") from None

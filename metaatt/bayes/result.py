@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
-from .._format import fmt
+from .._format import TextSummary, fmt
+from .._studies import forest_study_rows, study_table
 from ..errors import MetaattError
 from ._report import bf_text, pool_html, pool_summary
 from .priors import Normal, TauPrior
@@ -53,7 +53,7 @@ class PosteriorSummary:
 
 
 @dataclass(frozen=True, repr=False)
-class BayesPoolResult:
+class BayesPoolResult(TextSummary):
     """Bayesian random-effects meta-analysis: posterior summaries, frozen.
 
     ``mu``, ``tau`` and ``predictive`` (the effect of a new study) are
@@ -179,19 +179,7 @@ class BayesPoolResult:
     def to_frame(self) -> pd.DataFrame:
         """Per-study table: observed yi, vi, se, confidence interval, posterior weight (%),
         and the shrunken effect (theta_mean, theta_sd, theta_median, intervals)."""
-        crit = special.ndtri(0.5 + self.level / 2.0)
-        se = np.sqrt(self.vi)
-        frame = pd.DataFrame(
-            {
-                "study": list(self.labels),
-                "yi": self.yi,
-                "vi": self.vi,
-                "se": se,
-                "ci_low": self.yi - crit * se,
-                "ci_high": self.yi + crit * se,
-                "weight": self.weights,
-            }
-        )
+        frame = study_table(self.labels, self.yi, self.vi, self.level, self.weights)
         for column in ("mean", "sd", "median", "ci_low", "ci_high", "hpd_low", "hpd_high"):
             frame[f"theta_{column}"] = self.theta[column].to_numpy()
         return frame
@@ -202,18 +190,7 @@ class BayesPoolResult:
         ("pooled", posterior mean with equal-tailed interval) and of a new study's effect
         ("prediction")."""
         studies = self.to_frame()
-        observed = pd.DataFrame(
-            {
-                "label": studies.study,
-                "estimate": studies.yi,
-                "ci_low": studies.ci_low,
-                "ci_high": studies.ci_high,
-                "weight": studies.weight,
-                "kind": "study",
-                "group": None,
-                "study": studies.study,
-            }
-        )
+        observed = forest_study_rows(studies, group=None, study=studies.study)
         shrunken = pd.DataFrame(
             {
                 "label": studies.study,
@@ -305,9 +282,6 @@ class BayesPoolResult:
             f"BayesPoolResult(method={self.method!r}, k={self.k}, mu={self.mu.mean:.4g} "
             f"[{self.mu.ci_low:.4g}, {self.mu.ci_high:.4g}], tau median={self.tau.median:.4g})"
         )
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def _repr_html_(self) -> str:
         return pool_html(self)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._fit import critical_value, fit_model, two_sided_p
-from .._format import fmt
+from .._format import TextSummary, fmt
 from .._validate import check_choice, check_level
 from .._wls import Design, wls
 from ..errors import MetaattError
@@ -37,7 +37,7 @@ MODELS = ("rma", "lm")
 
 
 @dataclass(frozen=True, repr=False)
-class EggerTestResult:
+class EggerTestResult(TextSummary):
     """Regression test for funnel-plot asymmetry (metafor's ``regtest``).
 
     ``statistic`` (z, or t with ``df`` degrees of freedom) and ``pval`` test the slope of
@@ -121,9 +121,6 @@ class EggerTestResult:
                 f"({pct} CI: {fmt(self.ci_low)} to {fmt(self.ci_high)})"
             )
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def __repr__(self) -> str:
         return (

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .._format import fmt, fmt_p
+from .._format import TextSummary, fmt, fmt_p
 from .._validate import check_choice
 from ..errors import MetaattError
 from ._common import model_spec, require_intercept_only
@@ -21,7 +21,7 @@ TYPES = ("Rosenthal", "Orwin", "Rosenberg")
 
 
 @dataclass(frozen=True, repr=False)
-class FailSafeNResult:
+class FailSafeNResult(TextSummary):
     """Number of unpublished null studies that would overturn the conclusion.
 
     ``fsnum`` is the fail-safe N (rounded up); ``pval`` the observed combined p-value
@@ -63,9 +63,6 @@ class FailSafeNResult:
             ]
         lines += ["", f"Fail-safe N: {self.fsnum} (k = {self.k})"]
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def __repr__(self) -> str:
         return f"FailSafeNResult(type={self.type!r}, fsnum={self.fsnum})"

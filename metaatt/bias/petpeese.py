@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._format import fmt
+from .._format import TextSummary, fmt
 from .._validate import check_choice
 from ..errors import MetaattError
 from ._report import SYNTHETIC_BANNER, html_block, p_clause
@@ -18,7 +18,7 @@ __all__ = ["PetPeeseResult", "pet_peese"]
 
 
 @dataclass(frozen=True, repr=False)
-class PetPeeseResult:
+class PetPeeseResult(TextSummary):
     """PET and PEESE limit estimates and the conditionally chosen one.
 
     ``pet`` regresses the outcomes on their standard errors, ``peese`` on their sampling
@@ -111,9 +111,6 @@ class PetPeeseResult:
             f"alpha = {self.alpha:g}: the {self.chosen} estimate {fmt(self.estimate)} is used.",
         ]
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def __repr__(self) -> str:
         return f"PetPeeseResult(chosen={self.chosen!r}, estimate={self.estimate:.4g})"

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._format import fmt
+from .._format import TextSummary, fmt
 from ._common import model_spec, require_intercept_only, require_studies
 from ._report import SYNTHETIC_BANNER, dataclass_dict, html_block, p_clause
 
@@ -22,7 +22,7 @@ EXACT_MAX_K = 500
 
 
 @dataclass(frozen=True, repr=False)
-class RankCorrelationResult:
+class RankCorrelationResult(TextSummary):
     """Kendall's tau between standardized outcomes and sampling variances, with its p-value.
 
     ``exact`` says whether the p-value comes from the exact permutation distribution
@@ -50,9 +50,6 @@ class RankCorrelationResult:
             f"Kendall's tau = {fmt(self.tau)}, p {p_clause(self.pval)} (k = {self.k}, {method})",
         ]
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def __repr__(self) -> str:
         return f"RankCorrelationResult(tau={self.tau:.4g}, pval={self.pval:.4g}, k={self.k})"

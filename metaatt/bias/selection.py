@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import special
 
 from .._fit import critical_value, fit_model, two_sided_p
-from .._format import fmt, fmt_p, text_table
+from .._format import TextSummary, fmt, fmt_p, text_table
 from .._validate import as_float_vector, check_choice, check_level
 from .._wls import Design
 from ..errors import ConvergenceWarning, MetaattError
@@ -26,7 +26,7 @@ ALTERNATIVES = ("greater", "less", "two.sided")
 
 
 @dataclass(frozen=True, repr=False)
-class SelectionModelResult:
+class SelectionModelResult(TextSummary):
     """A step-function selection model: the corrected model and the selection weights.
 
     ``coef``/``coef_se`` (``estimate``/``se`` for models without moderators), ``tau2`` and
@@ -168,9 +168,6 @@ class SelectionModelResult:
         ]
         lines.append(text_table(["interval", "k", "delta", "se", "zval", "pval"], rows))
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def __repr__(self) -> str:
         return (

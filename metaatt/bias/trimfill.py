@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._fit import fit_model
-from .._format import fmt
+from .._format import TextSummary, fmt
 from .._validate import check_choice, describe_row, first_bad
 from .._wls import Design
 from ..errors import ConvergenceWarning, MetaattError
@@ -26,7 +26,7 @@ SIDES = ("left", "right")
 
 
 @dataclass(frozen=True, repr=False)
-class TrimFillResult:
+class TrimFillResult(TextSummary):
     """Trim-and-fill: the estimated number of missing studies and the augmented analysis.
 
     ``k0`` missing studies (standard error ``se_k0``; ``p_k0`` tests ``k0 = 0`` for the
@@ -114,9 +114,6 @@ class TrimFillResult:
         if body.startswith(SYNTHETIC_BANNER):
             body = body[len(SYNTHETIC_BANNER) :].lstrip("\n")
         return "\n".join([*lines, "", body])
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def __repr__(self) -> str:
         return (

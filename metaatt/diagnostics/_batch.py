@@ -43,6 +43,7 @@ class SubsetFits:
     i2: np.ndarray
     h2: np.ndarray
     scale: np.ndarray  # Knapp-Hartung factor s2w (1 without it)
+    at_boundary: np.ndarray  # tau^2 estimate 0 on the boundary (False for EE / not estimable)
     k: np.ndarray
     ok: np.ndarray  # (B,) False where the subset's model is not estimable
 
@@ -86,6 +87,7 @@ def fit_subsets(spec: ModelSpec, mask: np.ndarray) -> SubsetFits:
         "i2": np.full(B, np.nan),
         "h2": np.full(B, np.nan),
         "scale": np.full(B, np.nan),
+        "at_boundary": np.zeros(B, dtype=bool),
     }
     rows = np.flatnonzero(ok)
     chunk = max(1, MAX_CELLS // max(1, mask.shape[1] * p * p))
@@ -104,6 +106,7 @@ def fit_subsets(spec: ModelSpec, mask: np.ndarray) -> SubsetFits:
                 "i2": fit.i2,
                 "h2": fit.h2,
                 "scale": fit.knha_scale,
+                "at_boundary": fit.tau2_estimate.at_boundary & (spec.method != "EE"),
             }
         for name, value in values.items():
             out[name][idx] = value

@@ -29,6 +29,7 @@ SUBSET_COLUMNS = (
     "q",
     "q_pval",
     "tau2",
+    "tau2_at_boundary",
     "i2",
     "h2",
 )
@@ -63,6 +64,7 @@ def subset_table(
             "q": fits.qe,
             "q_pval": fits.qe_pval,
             "tau2": fits.tau2,
+            "tau2_at_boundary": fits.at_boundary,
             "i2": fits.i2,
             "h2": fits.h2,
         }

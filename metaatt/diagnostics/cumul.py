@@ -54,7 +54,8 @@ def cumulative(result: Any, order: Any = None) -> pd.DataFrame:
     pandas.DataFrame
         One row per step: ``study`` (the study added), ``k``, ``estimate``, ``se``,
         ``statistic``, ``df``, ``pval``, ``ci_low``, ``ci_high``, ``q``, ``q_pval``,
-        ``tau2``, ``i2`` (%), ``h2``. ``attrs``: ``variant = "cumulative"``, ``measure``,
+        ``tau2``, ``tau2_at_boundary`` (flagged, not warned), ``i2`` (%), ``h2``. ``attrs``:
+        ``variant = "cumulative"``, ``measure``,
         ``level``, ``synthetic``, ``method``, ``test`` and the full-data estimate and CI.
         Pass the table to :func:`metaatt.plot.from_leave_one_out` / :func:`metaatt.plot.from_cumulative` for a forest plot.
 

@@ -28,7 +28,8 @@ def leave_one_out(result: Any) -> pd.DataFrame:
     pandas.DataFrame
         One row per omitted study: ``study``, ``k`` (studies in the refit), ``estimate``,
         ``se``, ``statistic``, ``df`` (inf for z tests), ``pval``, ``ci_low``, ``ci_high``,
-        ``q``, ``q_pval``, ``tau2``, ``i2`` (%), ``h2``. ``attrs``: ``variant`` =
+        ``q``, ``q_pval``, ``tau2``, ``tau2_at_boundary`` (the estimate is 0 on the
+        boundary: flagged here, not warned), ``i2`` (%), ``h2``. ``attrs``: ``variant`` =
         ``"leave_one_out"``, ``measure``, ``level``, ``synthetic``, ``method``, ``test`` and
         the full-data ``estimate``, ``ci_low``, ``ci_high``. Pass the table to
         :func:`metaatt.plot.from_leave_one_out` / :func:`metaatt.plot.from_cumulative` for a forest plot.

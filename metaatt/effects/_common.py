@@ -7,7 +7,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Estimate", "Flag", "by_vtype", "weighted_mean"]
+__all__ = ["Estimate", "Flag", "SampleSizes", "by_vtype", "weighted_mean"]
+
+
+class SampleSizes(tuple):
+    """Per-row total sample sizes in ``frame.attrs["ni"]`` (metafor's ``attr(yi, "ni")``).
+
+    An immutable tuple of floats: pandas deep-copies ``attrs`` on nearly every operation,
+    which for a plain list costs a Python call per row; this one is shared instead.
+    """
+
+    __slots__ = ()
+
+    def __deepcopy__(self, memo: dict) -> SampleSizes:
+        return self
 
 
 @dataclass(frozen=True)

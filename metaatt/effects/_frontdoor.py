@@ -10,7 +10,7 @@ import pandas as pd
 from .._inputs import REASON_COLUMN, _default_labels, resolve_column
 from .._validate import as_float_vector, check_choice, describe_row, first_bad
 from ..errors import MetaattError
-from ._common import Estimate
+from ._common import Estimate, SampleSizes
 from ._correction import TO_CHOICES, continuity_correct, double_zero
 from ._registry import ARGUMENTS, MEASURES, Measure, vtype_array
 
@@ -80,8 +80,12 @@ def escalc(
         and/or ``vi`` NaN and a human-readable reason (``metaatt.pool`` excludes it and
         reports why). Where metafor keeps an estimate without a variance (e.g. ZCOR with
         ``ni <= 3``) or the reverse (UCOR with ``ni = 4`` and ``vtype="AV"``), so does this
-        function. ``frame.attrs`` holds ``measure``, ``vtype``
-        and ``escalc`` (all settings).
+        function. ``frame.attrs`` holds ``measure``, ``vtype``, ``escalc`` (all settings)
+        and ``ni``: the total sample size of every row (a tuple aligned with the rows, as
+        metafor's ``attr(yi, "ni")``; see :func:`total_sample_sizes`), which models keep
+        for the analysed rows so that ``egger_test(pool(es), predictor="ni")`` works.
+        pandas copies ``attrs`` unchanged when rows are selected or reordered: select rows
+        before ``escalc`` (or give ``egger_test`` its ``ni=``) when that matters.
 
     Raises
     ------
@@ -138,6 +142,7 @@ def escalc(
     vtype_attr = str(vtypes[0]) if uniform else [str(v) for v in vtypes]
     frame.attrs["measure"] = spec.code
     frame.attrs["vtype"] = vtype_attr
+    frame.attrs["ni"] = SampleSizes(total_sample_sizes(spec, arrays).tolist())
     frame.attrs["escalc"] = {
         "measure": spec.code,
         "vtype": vtype_attr,
@@ -146,6 +151,24 @@ def escalc(
         "drop00": bool(drop00),
     }
     return frame
+
+
+def total_sample_sizes(spec: Measure, arrays: dict[str, np.ndarray]) -> np.ndarray:
+    """Per-study total sample size as metafor's ``attr(yi, "ni")`` (NaN where an input is
+    missing): ``n1i + n2i`` (two groups; ``ai + bi + ci + di`` of a 2x2 or paired table),
+    ``ni`` (one group; ``xi + mi`` for proportions), and for MPORM's marginal table of two
+    occasions of the same people ``(ai + bi + ci + di) / 2``, rounded (half to even, as R's
+    ``round``). Counts before any continuity correction."""
+    if spec.layout in ("table", "paired", "marginal"):
+        n1 = arrays["n1i"] if "n1i" in arrays else arrays["ai"] + arrays["bi"]
+        n2 = arrays["n2i"] if "n2i" in arrays else arrays["ci"] + arrays["di"]
+        total = n1 + n2
+        return np.round(total / 2.0) if spec.layout == "marginal" else total
+    if spec.layout == "proportion":
+        return arrays["ni"] if "ni" in arrays else arrays["xi"] + arrays["mi"]
+    if "n1i" in arrays:
+        return arrays["n1i"] + arrays["n2i"]
+    return arrays["ni"]
 
 
 def _lookup(measure: Any) -> Measure:

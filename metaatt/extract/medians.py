@@ -36,18 +36,13 @@ def _eta(n: np.ndarray) -> np.ndarray:
     return 2 * stats.norm.ppf((0.75 * n - 0.125) / (n + 0.25))
 
 
-def _scenario(v: dict[str, np.ndarray], k: int) -> np.ndarray:
-    has_range = np.isfinite(v.get("minimum", np.full(k, np.nan))) & np.isfinite(
-        v.get("maximum", np.full(k, np.nan))
+def _scenario(v: dict[str, np.ndarray]) -> np.ndarray:
+    """``C1`` (range), ``C2`` (range and IQR), ``C3`` (IQR) or ``""`` (neither) per row."""
+    has_range = np.isfinite(v["minimum"]) & np.isfinite(v["maximum"])
+    has_iqr = np.isfinite(v["q1"]) & np.isfinite(v["q3"])
+    return np.select([has_range & has_iqr, has_range, has_iqr], ["C2", "C1", "C3"], "").astype(
+        object
     )
-    has_iqr = np.isfinite(v.get("q1", np.full(k, np.nan))) & np.isfinite(
-        v.get("q3", np.full(k, np.nan))
-    )
-    out = np.full(k, "", dtype=object)
-    out[has_range & ~has_iqr] = "C1"
-    out[has_range & has_iqr] = "C2"
-    out[~has_range & has_iqr] = "C3"
-    return out
 
 
 def _read(
@@ -88,7 +83,7 @@ def _read(
                 f"{pair[0]}, {pair[1]}: {describe_row(i, labels)} gives only one of the two"
             )
     check_range(v["n"], "n", low=MIN_N_MEDIANS, labels=labels, what="median-based estimators")
-    scenario = _scenario(v, k)
+    scenario = _scenario(v)
     if (scenario == "").any():
         i = first_bad(scenario == "")
         raise MetaattError(
@@ -149,7 +144,10 @@ def wan_sd(
     deviation from the sample size, median, range and/or interquartile range. BMC Medical
     Research Methodology, 14, 135.
     """
-    v, scenario, _ = _read(n, None, q1, q3, minimum, maximum, data, need_median=False)
+    return _wan(*_read(n, None, q1, q3, minimum, maximum, data, need_median=False)[:2])
+
+
+def _wan(v: dict[str, np.ndarray], scenario: np.ndarray) -> np.ndarray:
     by_range = (v["maximum"] - v["minimum"]) / _xi(v["n"])
     by_iqr = (v["q3"] - v["q1"]) / _eta(v["n"])
     return np.select(
@@ -198,7 +196,10 @@ def luo_mean(
     the sample size, median, mid-range, and/or mid-quartile range. Statistical Methods in
     Medical Research, 27(6), 1785-1805 (online 2016).
     """
-    v, scenario, _ = _read(n, median, q1, q3, minimum, maximum, data, need_median=True)
+    return _luo(*_read(n, median, q1, q3, minimum, maximum, data, need_median=True)[:2])
+
+
+def _luo(v: dict[str, np.ndarray], scenario: np.ndarray) -> np.ndarray:
     n_ = v["n"]
     mid_range = (v["minimum"] + v["maximum"]) / 2
     mid_iqr = (v["q1"] + v["q3"]) / 2
@@ -252,9 +253,8 @@ def mean_sd_from_median(
     >>> round(float(out["mean"][0]), 4), round(float(out["sd"][0]), 4)
     (4.1769, 1.9083)
     """
-    mean = luo_mean(n, median, q1=q1, q3=q3, minimum=minimum, maximum=maximum, data=data)
-    sd = wan_sd(n, q1=q1, q3=q3, minimum=minimum, maximum=maximum, data=data)
-    _v, scenario, _ = _read(n, median, q1, q3, minimum, maximum, data, need_median=True)
+    v, scenario, _ = _read(n, median, q1, q3, minimum, maximum, data, need_median=True)
+    mean, sd = _luo(v, scenario), _wan(v, scenario)
     given = {"C1": "median and range", "C2": "median, IQR and range", "C3": "median and IQR"}
     method = [
         f"mean (Luo et al. 2018) and SD (Wan et al. 2014) estimated from the {given[s]}, "

@@ -8,16 +8,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from ..errors import MetaattError
 from ._schema import PRIOR_DISTRIBUTIONS, Key
 
-__all__ = ["PRIOR_PARAMETERS", "check_value", "describe", "unknown"]
-
-PRIOR_PARAMETERS = {
-    "half-normal": ("scale",),
-    "half-cauchy": ("scale",),
-    "uniform": ("low", "high"),
-    "normal": ("mean", "sd"),
-}
+__all__ = ["check_value", "describe", "unknown"]
 
 
 def unknown(key: str, known: list[str], what: str, where: str) -> str:
@@ -115,40 +109,56 @@ def check_value(spec: Key, value: Any, where: str, root: Path, problems: list[st
 
 
 def _check_prior(value: Any, where: str, problems: list[str]) -> Any:
+    """A prior table, checked by building it with :func:`metaatt.bayes.prior_from_spec` (so a
+    spec accepts every prior the bayes module does); returns the normalized table."""
+    from ..bayes.priors import parameter_is_text, prior_from_spec, prior_parameters
+
     if not isinstance(value, dict):
         problems.append(
             f"{where}: expected a table like {{distribution = 'half-normal', scale = 0.5}}, "
             f"got {describe(value)}"
         )
         return None
-    dist = value.get("distribution")
+    raw = value.get("distribution")
+    dist = raw.lower().replace("_", "-") if isinstance(raw, str) else raw
     if dist not in PRIOR_DISTRIBUTIONS:
-        close = difflib.get_close_matches(str(dist), PRIOR_DISTRIBUTIONS, n=1)
+        close = difflib.get_close_matches(str(raw), PRIOR_DISTRIBUTIONS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         problems.append(
-            f"{where}: distribution must be one of {list(PRIOR_DISTRIBUTIONS)}, got {dist!r}{hint}"
+            f"{where}: distribution must be one of {list(PRIOR_DISTRIBUTIONS)}, got {raw!r}{hint}"
         )
         return None
-    params = PRIOR_PARAMETERS[dist]
+    required, optional = prior_parameters(dist)
     out: dict[str, Any] = {"distribution": dist}
+    start = len(problems)
     for key, v in value.items():
         if key == "distribution":
             continue
-        if key not in params:
-            problems.append(unknown(key, list(params), f"{dist} parameter", where))
-            continue
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
+        if key not in required + optional:  # reported; the prior is still checked without it
+            problems.append(unknown(key, list(required + optional), f"{dist} parameter", where))
+            start += 1
+        elif parameter_is_text(key):
+            if isinstance(v, str):
+                out[key] = v
+            else:
+                problems.append(f"{where}: {key} must be a string, got {describe(v)}")
+        elif isinstance(v, bool) or not isinstance(v, (int, float)):
             problems.append(f"{where}: {key} must be a number, got {describe(v)}")
-            continue
-        out[key] = float(v)
-    for key in params:
+        else:
+            out[key] = float(v)
+    for key in required:
         if key not in value:
             problems.append(f"{where}: the {dist} prior needs {key!r}")
-    for key in ("scale", "sd"):
+    for key in ("scale", "sd", "sigma", "nu"):
         if key in out and out[key] <= 0:
             problems.append(f"{where}: {key} must be > 0, got {out[key]:g}")
     if "low" in out and "high" in out and not out["low"] < out["high"]:
         problems.append(f"{where}: low must be below high, got {out['low']:g} >= {out['high']:g}")
+    if len(problems) == start:  # anything else the prior itself checks (e.g. outcome names)
+        try:
+            prior_from_spec(out, where)
+        except MetaattError as exc:
+            problems.append(str(exc))
     return MappingProxyType(out)
 
 

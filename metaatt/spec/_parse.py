@@ -286,8 +286,14 @@ def _cross_checks(sections: dict[str, Section], bayes: list[Section], problems: 
             )
         if b.tau_prior is not None and b.tau_prior["distribution"] == "normal":
             problems.append(
-                f"[bayes {b.name}] tau_prior: tau >= 0 needs a half-normal, "
-                "half-cauchy or uniform prior, not normal"
+                f"[bayes {b.name}] tau_prior: tau >= 0 needs a prior on tau (half-normal, "
+                "half-cauchy, half-student-t, uniform, log-normal-tau2, log-student-t-tau2, "
+                "turner or rhodes), not normal"
+            )
+        if b.mu_prior is not None and b.mu_prior["distribution"] != "normal":
+            problems.append(
+                f"[bayes {b.name}] mu_prior: mu needs a normal prior "
+                f"({{distribution = 'normal', mean = 0, sd = 1}}), not {b.mu_prior['distribution']}"
             )
     effect = sections["effect_size"]
     sens = sections["sensitivity"]

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..bayes.priors import PRIOR_SPEC_NAMES
+
 __all__ = ["ARRAY_SECTIONS", "SCHEMA", "Key"]
 
 
@@ -34,7 +36,8 @@ class Key:
 FIGURE_FORMATS = ("png", "svg", "pdf")
 TABLE_FORMATS = ("csv", "md", "tex")
 APPENDIX_FORMATS = ("html", "md")
-PRIOR_DISTRIBUTIONS = ("half-normal", "half-cauchy", "uniform", "normal")
+#: prior distributions a spec accepts: those of :func:`metaatt.bayes.prior_from_spec`
+PRIOR_DISTRIBUTIONS = PRIOR_SPEC_NAMES
 
 #: section name ("" = top level) -> key -> Key
 SCHEMA: dict[str, dict[str, Key]] = {
@@ -100,7 +103,14 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "bayes": {  # an array of tables: [[bayes]]
         "name": Key("str", None, "label of this prior set (default: bayes1, bayes2, ...)"),
-        "tau_prior": Key("prior", None, "prior on tau: {distribution = 'half-normal', ...}"),
+        "tau_prior": Key(
+            "prior",
+            None,
+            "prior on tau: {distribution = 'half-normal', scale = 0.5}; also half-cauchy, "
+            "half-student-t (nu, scale), uniform (low, high), log-normal-tau2 (mu, sigma), "
+            "log-student-t-tau2 (location, scale, nu), turner or rhodes (outcome, "
+            "comparator1, comparator2; rhodes: area) as in metaatt.bayes.prior_from_spec",
+        ),
         "mu_prior": Key("prior", None, "prior on mu (default: the bayes module's default)"),
         "method": Key("str", "exact", "exact (numerical integration) or nuts", ("exact", "nuts")),
         "level": Key("level", 0.95, "credible level"),

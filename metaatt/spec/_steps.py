@@ -92,26 +92,19 @@ def _pooled(ctx: Context, method: str) -> StepOutput:
 
 # ---------------------------------------------------------------------- Bayesian pooling
 def _prior(spec: Any) -> Any:
+    """The prior object of a checked spec table (see :func:`metaatt.bayes.prior_from_spec`)."""
     if spec is None:
         return None
-    from .. import bayes
+    from ..bayes import prior_from_spec
 
-    params = {k: v for k, v in spec.items() if k != "distribution"}
-    cls = {
-        "half-normal": "HalfNormal",
-        "half-cauchy": "HalfCauchy",
-        "uniform": "Uniform",
-        "normal": "Normal",
-    }[spec["distribution"]]
-    return getattr(bayes, cls)(**params)
+    return prior_from_spec(dict(spec))
 
 
 def prior_text(spec: Any) -> str:
-    """``half-normal(scale = 0.5)``."""
+    """``half-normal(scale = 0.5)``; empirical priors name their source."""
     if spec is None:
         return "default"
-    params = ", ".join(f"{k} = {v:g}" for k, v in spec.items() if k != "distribution")
-    return f"{spec['distribution']}({params})"
+    return _prior(spec).describe()
 
 
 def _bayes(ctx: Context, section: Section) -> StepOutput:

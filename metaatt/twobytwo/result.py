@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
-from .._format import fmt, fmt_p, html_table, text_table
+from .._format import TextSummary, fmt, fmt_p, footer_lines, html_table, text_table
+from .._studies import forest_study_rows, study_table
 from ..bias._report import SYNTHETIC_BANNER, as_plain, p_clause
 
 __all__ = ["TwoByTwoResult"]
@@ -25,7 +25,7 @@ MEASURE_NAMES = {
 
 
 @dataclass(frozen=True, repr=False)
-class TwoByTwoResult:
+class TwoByTwoResult(TextSummary):
     """A common-effect analysis of 2x2 tables (Mantel-Haenszel or Peto), frozen.
 
     ``estimate`` is on the analysis scale (log OR, log RR, or RD) with ``se``,
@@ -89,34 +89,12 @@ class TwoByTwoResult:
     # ------------------------------------------------------------------ tables
     def to_frame(self) -> pd.DataFrame:
         """Per-study table: study, yi, vi, se, ci_low, ci_high (at ``level``), weight (%)."""
-        crit = special.ndtri(0.5 + self.level / 2.0)
-        se = np.sqrt(self.vi)
-        return pd.DataFrame(
-            {
-                "study": list(self.labels),
-                "yi": self.yi,
-                "vi": self.vi,
-                "se": se,
-                "ci_low": self.yi - crit * se,
-                "ci_high": self.yi + crit * se,
-                "weight": self.weights,
-            }
-        )
+        return study_table(self.labels, self.yi, self.vi, self.level, self.weights)
 
     def forest_frame(self) -> pd.DataFrame:
         """Studies (their own outcomes; NaN for tables left out) and the pooled estimate."""
         studies = self.to_frame()
-        rows = pd.DataFrame(
-            {
-                "label": studies.study,
-                "estimate": studies.yi,
-                "ci_low": studies.ci_low,
-                "ci_high": studies.ci_high,
-                "weight": studies.weight,
-                "kind": "study",
-                "group": None,
-            }
-        )
+        rows = forest_study_rows(studies, group=None)
         name = "Mantel-Haenszel" if self.method == "MH" else "Peto"
         pooled = pd.DataFrame(
             [
@@ -218,17 +196,8 @@ class TwoByTwoResult:
                 f"Note: {self.k - self.k_yi} table(s) without an outcome of their own (double "
                 "zero or undefined) enter the pooled estimate but not Q.",
             ]
-        if len(self.excluded):
-            lines += ["", f"Excluded tables ({len(self.excluded)}):"]
-            lines += [
-                f"  {s}: {r}"
-                for s, r in zip(self.excluded.study, self.excluded.reason, strict=True)
-            ]
-        lines += [f"Note: {n}" for n in self.notes]
+        lines += footer_lines(self.excluded, self.notes, "tables")
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def __repr__(self) -> str:
         return (
