@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._inputs import REASON_COLUMN
+from ._validate import MAX_ABS_EFFECT, VARIANCE_RANGE, first_bad
 from .errors import MetaattError
 from .extract.metrics import METRIC_COLUMN
 
@@ -104,6 +105,18 @@ def read_batch(
                 raise MetaattError(
                     f"{argument}: {where(i)} is {values[argument][i]:g}; {what} must be > 0"
                 )
+
+    low, high = VARIANCE_RANGE
+    with np.errstate(invalid="ignore"):
+        huge = included & (np.abs(values["yi"]) > MAX_ABS_EFFECT)
+        odd = included & ((values["vi"] < low) | (values["vi"] > high))
+    if huge.any() or odd.any():
+        argument, i = ("yi", first_bad(huge)) if huge.any() else ("vi", first_bad(odd))
+        raise MetaattError(
+            f"{argument}: {where(i)} is {values[argument][i]:g}; |yi| must be at most "
+            f"{MAX_ABS_EFFECT:g} and vi within [{low:g}, {high:g}] for the weighted sums to "
+            "stay finite (rescale, e.g. change units)"
+        )
 
     n_analyses = len(keys)
     k = np.bincount(codes[included], minlength=n_analyses)

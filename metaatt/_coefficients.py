@@ -14,7 +14,7 @@ with ``ddf`` df the statistic is ``F = QM / m`` referred to ``F(m, ddf)``
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -48,7 +48,12 @@ def resolve_btt(
         if intercept and p > 1:
             return tuple(range(1, p))
         return tuple(range(p))
-    items = [btt] if isinstance(btt, (str, int, np.integer)) else list(btt)
+    if isinstance(btt, (str, int, np.integer)):
+        items = [btt]
+    elif isinstance(btt, Iterable) and not isinstance(btt, Mapping):
+        items = list(btt)
+    else:
+        raise MetaattError(f"{name}: expected coefficient names or positions, got {btt!r}")
     if not items:
         raise MetaattError(f"{name}: choose at least one coefficient for the omnibus test")
     out: list[int] = []

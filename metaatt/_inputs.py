@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import operator
 import warnings
-from collections.abc import Sequence
+from collections.abc import Sequence, Sized
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -113,13 +113,21 @@ class _NumberedLabels(Sequence[str]):
 def resolve_column(value: Any, name: str, data: pd.DataFrame | None) -> Any:
     """A column of ``data`` when ``value`` is a column name, else ``value`` itself."""
     if isinstance(value, str):
+        if data is not None and not isinstance(data, pd.DataFrame):
+            raise MetaattError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
         if data is None:
             raise MetaattError(f"{name}: got the column name {value!r} but no data= table")
         if value not in data.columns:
             raise MetaattError(
                 f"{name}: column {value!r} is not in data; available: {list(data.columns)}"
             )
-        return data[value]
+        column = data[value]
+        if isinstance(column, pd.DataFrame):
+            raise MetaattError(
+                f"{name}: data has {column.shape[1]} columns named {value!r}; rename or drop "
+                "the duplicates"
+            )
+        return column
     return value
 
 
@@ -194,7 +202,7 @@ def read_effects(
 
     raw_labels = resolve_column(labels, "labels", data)
     yi_values = resolve_column(yi, "yi", data)
-    n_rows = len(yi_values) if np.ndim(yi_values) else 1
+    n_rows = len(yi_values) if isinstance(yi_values, Sized) and not np.isscalar(yi_values) else 1
     label_list = (
         _default_labels(data, n_rows) if raw_labels is None else [str(x) for x in raw_labels]
     )
@@ -241,6 +249,9 @@ def read_effects(
         raise MetaattError(
             f"vi: {describe_row(i, label_list)} is {v[i]:g}; sampling variances must be > 0"
         )
+    from ._validate import check_magnitude  # (kept out of the module imports: fewer merges)
+
+    check_magnitude(y, v, label_list, vi_name="vi" if sei is None else "sei")
     if not included.any():
         detail = "; ".join(f"{label_list[i]}: {r}" for i, r in reasons.items())
         raise MetaattError(f"yi: no study can be analysed ({detail})")
@@ -293,6 +304,8 @@ def _plain_arrays(yi: Any, vi: Any) -> EffectInputs | None:
         return None
     y = yi.astype(float, copy=True)
     v = vi.astype(float, copy=True)
+    if not _in_range(y, v):
+        return None
     # a finite sum means no NaN or infinity (an overflowing sum just takes the long path)
     if not (math.isfinite(np.add.reduce(y) + np.add.reduce(v)) and v.min() > 0.0):
         return None
@@ -307,6 +320,15 @@ def _plain_arrays(yi: Any, vi: Any) -> EffectInputs | None:
         reasons={},
         source=None,
     )
+
+
+def _in_range(y: np.ndarray, v: np.ndarray) -> bool:
+    """Magnitudes safe for the estimators (see :func:`metaatt._validate.check_magnitude`)."""
+    from ._validate import MAX_ABS_EFFECT, VARIANCE_RANGE
+
+    low, high = VARIANCE_RANGE
+    with np.errstate(invalid="ignore"):
+        return bool(np.abs(y).max() <= MAX_ABS_EFFECT and low <= v.min() and v.max() <= high)
 
 
 def _exclusion_reasons(

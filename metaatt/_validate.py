@@ -8,7 +8,9 @@ reaches numpy and never turns into a silent NaN.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence, Set
+from os import PathLike
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,8 +21,13 @@ from .errors import MetaattError
 __all__ = [
     "as_float_vector",
     "check_choice",
+    "check_labels",
     "check_level",
+    "check_magnitude",
+    "check_number",
+    "check_path",
     "check_same_length",
+    "check_seed",
     "describe_row",
     "first_bad",
 ]
@@ -69,20 +76,33 @@ def as_float_vector(
         raise MetaattError(f"{name}: expected numbers, got the string {values!r}")
     if isinstance(values, pd.DataFrame):
         raise MetaattError(f"{name}: expected a 1-D sequence of numbers, got a DataFrame")
+    if isinstance(values, Mapping | Set):
+        raise MetaattError(
+            f"{name}: expected a 1-D sequence of numbers, got a {type(values).__name__}"
+        )
     if isinstance(values, pd.Series):
         values = values.to_numpy(dtype=object if values.dtype == object else None)
-    arr = np.asarray(values)
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError):  # ragged nested sequences
+        raise MetaattError(
+            f"{name}: expected a 1-D sequence of numbers, got {type(values).__name__} "
+            "that is not a flat list of numbers"
+        ) from None
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1:
         raise MetaattError(f"{name}: expected a 1-D sequence of numbers, got shape {arr.shape}")
+    if arr.dtype.kind in "cmMV" or isinstance(values, bytes):
+        raise MetaattError(f"{name}: expected real numbers, got values of type {arr.dtype}")
     if arr.dtype.kind not in "biuf":
         try:
             arr = np.array([np.nan if v is None or v is pd.NA else v for v in arr], dtype=float)
         except (TypeError, ValueError):
-            bad = next(i for i, v in enumerate(values) if not _is_number_or_missing(v))
+            bad = next(i for i, v in enumerate(arr) if not _is_number_or_missing(v))
+            value = arr[bad].item() if isinstance(arr[bad], np.generic) else arr[bad]
             raise MetaattError(
-                f"{name}: {describe_row(bad, labels)} is {values[bad]!r}, which is not a number"
+                f"{name}: {describe_row(bad, labels)} is {value!r}, which is not a number"
             ) from None
     arr = arr.astype(float, copy=True)
     if arr.size == 0 and not allow_empty:
@@ -99,11 +119,13 @@ def as_float_vector(
 def _is_number_or_missing(value: Any) -> bool:
     if value is None or value is pd.NA:
         return True
+    if isinstance(value, complex | np.complexfloating):
+        return False
     try:
-        float(value)
+        float(value)  # numeric text such as '0.1' converts like the rest of the vector
     except (TypeError, ValueError):
         return False
-    return not isinstance(value, str)
+    return True
 
 
 def check_same_length(**arrays: np.ndarray) -> int:
@@ -141,3 +163,120 @@ def check_level(level: Any, name: str = "level") -> float:
     if not 0.0 < value < 1.0:
         raise MetaattError(f"{name}: must lie strictly between 0 and 1 (e.g. 0.95), got {level!r}")
     return value
+
+
+#: effect sizes and sampling variances outside these bounds overflow the weighted sums
+#: (squared weights, squared residuals) of the estimators; rescale such data first
+MAX_ABS_EFFECT = 1e50
+VARIANCE_RANGE = (1e-60, 1e100)
+
+
+def check_magnitude(
+    yi: np.ndarray, vi: np.ndarray, labels: Sequence[Any] | None = None, *, vi_name: str = "vi"
+) -> None:
+    """Reject effect sizes and variances whose powers overflow double precision.
+
+    ``|yi|`` must not exceed :data:`MAX_ABS_EFFECT` and ``vi`` must lie in
+    :data:`VARIANCE_RANGE` (NaN entries are skipped: they are missing values). The
+    message names the row and suggests rescaling (changing units), which leaves every
+    standardized result unchanged.
+    """
+    with np.errstate(invalid="ignore"):
+        big = np.abs(yi) > MAX_ABS_EFFECT
+        low, high = VARIANCE_RANGE
+        odd = (vi < low) | (vi > high)
+    if big.any():
+        i = first_bad(big)
+        raise MetaattError(
+            f"yi: {describe_row(i, labels)} is {yi[i]:g}; effect sizes above {MAX_ABS_EFFECT:g} "
+            "in absolute value cannot be analysed in double precision (rescale, e.g. change units)"
+        )
+    if odd.any():
+        i = first_bad(odd)
+        raise MetaattError(
+            f"{vi_name}: {describe_row(i, labels)} gives a sampling variance of {vi[i]:g}, "
+            f"outside [{low:g}, {high:g}] where the weighted sums stay finite "
+            "(rescale, e.g. change units)"
+        )
+
+
+def check_labels(values: Any, name: str, labels: Sequence[Any] | None = None) -> pd.Series:
+    """One label per row (a grouping such as ``groups``, ``study`` or ``cluster``).
+
+    Returns the labels as a Series with a default index. Missing labels (None, NaN, pd.NA)
+    are kept for the caller's ``missing=`` rule; lists, dicts, arrays and other unhashable
+    entries, tables and mappings are refused with the offending row named.
+    """
+    if values is None:
+        raise MetaattError(f"{name}: a label for every row is required, got None")
+    if isinstance(values, pd.DataFrame):
+        raise MetaattError(f"{name}: expected one label per row, got a DataFrame")
+    if isinstance(values, Mapping | Set | str | bytes):
+        raise MetaattError(f"{name}: expected one label per row, got a {type(values).__name__}")
+    if isinstance(values, pd.Series):
+        series = values.reset_index(drop=True)
+    else:
+        if isinstance(values, np.ndarray) and values.ndim > 1:
+            raise MetaattError(f"{name}: expected one label per row, got shape {values.shape}")
+        try:
+            series = pd.Series(list(values) if not isinstance(values, np.ndarray) else values)
+        except TypeError:
+            raise MetaattError(
+                f"{name}: expected one label per row, got {type(values).__name__}"
+            ) from None
+    if series.dtype == object:
+        unhashable = ~series.map(lambda v: isinstance(v, Hashable)).to_numpy(dtype=bool)
+        if unhashable.any():
+            i = first_bad(unhashable)
+            raise MetaattError(
+                f"{name}: {describe_row(i, labels)} is {series.iloc[i]!r}; a label must be a "
+                "single value (text or number), not a list or table"
+            )
+    return series
+
+
+def check_seed(value: Any, name: str = "random_seed") -> Any:
+    """A seed numpy accepts: None, a non-negative integer, a Generator or a SeedSequence."""
+    if value is None or isinstance(value, np.random.Generator | np.random.SeedSequence):
+        return value
+    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
+        if value < 0:
+            raise MetaattError(f"{name}: must be a non-negative integer, got {value}")
+        return int(value)
+    raise MetaattError(
+        f"{name}: expected None, a non-negative integer or a numpy Generator, got {value!r}"
+    )
+
+
+def check_number(
+    value: Any,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """A single finite real number (not a boolean) within the given bounds, as a float."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
+        raise MetaattError(f"{name}: expected a single number, got {value!r}")
+    number = float(value)
+    if not np.isfinite(number):
+        raise MetaattError(f"{name}: expected a finite number, got {value!r}")
+    too_low = low is not None and (number <= low if low_open else number < low)
+    too_high = high is not None and (number >= high if high_open else number > high)
+    if too_low or too_high:
+        parts = []
+        if low is not None:
+            parts.append(f"{'>' if low_open else '>='} {low:g}")
+        if high is not None:
+            parts.append(f"{'<' if high_open else '<='} {high:g}")
+        raise MetaattError(f"{name}: must be {' and '.join(parts)}, got {value!r}")
+    return number
+
+
+def check_path(value: Any, name: str) -> Path:
+    """A file-system path given as text or a path object (never read or written here)."""
+    if isinstance(value, bytes) or not isinstance(value, str | PathLike) or not str(value):
+        raise MetaattError(f"{name}: expected a file path (text or pathlib.Path), got {value!r}")
+    return Path(value)

@@ -35,7 +35,7 @@ import pandas as pd
 from ._fit import fit_model
 from ._inputs import read_effects, resolve_column
 from ._pooled import pooled_statistics
-from ._validate import as_float_vector, check_choice, check_level
+from ._validate import as_float_vector, check_choice, check_labels, check_level
 from ._wls import Design
 from .errors import BoundaryWarning, MetaattError
 from .pooling import normalize_method, normalize_test
@@ -69,9 +69,9 @@ def _per_cluster(value: Any, name: str, levels: list, required: bool) -> np.ndar
         missing = [lv for lv in levels if lv not in mapping]
         if missing:
             raise MetaattError(f"{name}: no value for cluster(s) {missing[:5]}")
-        out = np.array([float(mapping[lv]) for lv in levels])
+        out = as_float_vector([mapping[lv] for lv in levels], name, labels=levels)
     else:
-        arr = np.atleast_1d(np.asarray(value, dtype=float))
+        arr = as_float_vector(value, name)
         if arr.size == 1:
             out = np.full(len(levels), float(arr[0]))
         elif arr.size == len(levels):
@@ -224,10 +224,12 @@ def aggregate(
     struct = check_choice(struct, "struct", STRUCTURES)
     if not isinstance(weighted, bool):
         raise MetaattError(f"weighted: expected True or False, got {weighted!r}")
+    if data is not None and not isinstance(data, pd.DataFrame):
+        raise MetaattError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
     table = data if data is not None else (yi if isinstance(yi, pd.DataFrame) else None)
     n_rows = len(table) if table is not None else len(np.atleast_1d(np.asarray(yi, dtype=object)))
     cluster_values = resolve_column(cluster, "cluster", table)
-    cluster_series = pd.Series(cluster_values).reset_index(drop=True)
+    cluster_series = check_labels(cluster_values, "cluster")
     if len(cluster_series) != n_rows:
         raise MetaattError(f"cluster: {len(cluster_series)} labels for {n_rows} effect sizes")
     raw_codes, levels = pd.factorize(cluster_series, use_na_sentinel=True)
@@ -337,7 +339,7 @@ def aggregate_sensitivity(
     method = normalize_method(method)
     test = normalize_test(test)
     level = check_level(level)
-    grid = np.atleast_1d(np.asarray(rho, dtype=float))
+    grid = as_float_vector(rho, "rho", allow_empty=True)
     if grid.ndim != 1 or grid.size == 0 or not np.isfinite(grid).all():
         raise MetaattError(f"rho: expected a non-empty sequence of correlations, got {rho!r}")
     frames = [

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._validate import as_float_vector
 from .errors import MetaattError
 
 __all__ = ["DEFAULT_GRID", "assumption_sensitivity"]
@@ -99,7 +100,7 @@ def assumption_sensitivity(
     Higgins, J. P. T., et al. (Eds.) (2023). Cochrane Handbook for Systematic Reviews of
     Interventions, version 6.4, section 6.5.2.8.
     """
-    grid = np.atleast_1d(np.asarray(values, dtype=float))
+    grid = as_float_vector(values, "values", allow_nan=True, allow_empty=True)
     if grid.ndim != 1 or len(grid) == 0 or not np.isfinite(grid).all():
         raise MetaattError("values: give a non-empty 1-D grid of finite numbers")
     if callable(analysis) and not isinstance(analysis, pd.DataFrame):

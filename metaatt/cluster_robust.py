@@ -18,7 +18,7 @@ from scipy import special
 from ._coefficients import resolve_btt
 from ._fit import critical_value, two_sided_p
 from ._sandwich import ClusterBlocks, htz_test, sandwich, satterthwaite_df
-from ._validate import check_choice, check_level, describe_row
+from ._validate import check_choice, check_labels, check_level, describe_row, first_bad
 from .errors import MetaattError, MetaattWarning
 from .multilevel_result import MultilevelResult
 from .regression_result import MetaRegressionResult
@@ -40,12 +40,7 @@ def _cluster_codes(cluster: Any, result: Any) -> np.ndarray:
             )
         values = data[cluster].to_numpy(dtype=object)
     else:
-        values = (
-            pd.Series(cluster).to_numpy(dtype=object)
-            if not isinstance(cluster, np.ndarray)
-            else cluster
-        )
-        values = np.asarray(values, dtype=object)
+        values = check_labels(cluster, "cluster").to_numpy(dtype=object)
         if values.ndim != 1:
             raise MetaattError(f"cluster: expected one label per study, got shape {values.shape}")
         n_all = result.k + len(result.excluded)
@@ -186,6 +181,13 @@ def robust(
     resid = y - X @ coef
     fit = sandwich(X, resid, blocks, phi_block, w_block, adjust)
     se = np.sqrt(np.diag(fit.vcov))
+    if not (se > 0).all():
+        j = first_bad(~(se > 0))
+        raise MetaattError(
+            f"result: the cluster-robust standard error of {names[j]!r} is {se[j]:g} (the "
+            "residuals within clusters cancel exactly, e.g. identical effect sizes), so no "
+            "robust test is possible"
+        )
     statistic = coef / se
     C = np.eye(p)[list(btt_idx)]
     notes: list[str] = []
@@ -240,4 +242,13 @@ def robust(
         btt=btt_idx,
         cluster_sizes=tuple(int(n) for n in np.bincount(codes)),
         notes=tuple(notes),
+        excluded=_excluded_of(result),
     )
+
+
+def _excluded_of(result: Any) -> pd.DataFrame:
+    """The model's table of excluded studies (empty when it has none)."""
+    excluded = getattr(result, "excluded", None)
+    if isinstance(excluded, pd.DataFrame):
+        return excluded.copy()
+    return pd.DataFrame(columns=["study", "row", "reason"])

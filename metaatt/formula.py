@@ -81,7 +81,39 @@ def build_moderators(
         Add an intercept column (first) unless the formula removes it.
     name
         Argument name used in error messages.
+
+    Notes
+    -----
+    Missing values (NaN) are kept for the caller's ``missing=`` rule; infinite values and
+    magnitudes above :data:`MAX_ABS_MODERATOR` (whose squares overflow) are refused here.
     """
+    built = _build_moderators(mods, data=data, n_rows=n_rows, intercept=intercept, name=name)
+    X = built.X
+    with np.errstate(invalid="ignore"):
+        bad = np.isinf(X) | (np.abs(X) > MAX_ABS_MODERATOR)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise MetaattError(
+            f"{name}: row {int(i) + 1} has the value {X[i, j]:g} for moderator "
+            f"{built.names[j]!r}; moderators must be finite and at most "
+            f"{MAX_ABS_MODERATOR:g} in absolute value (rescale, e.g. change units)"
+        )
+    return built
+
+
+#: moderators beyond this magnitude overflow the squared sums of the design matrix
+MAX_ABS_MODERATOR = 1e100
+
+
+def _build_moderators(
+    mods: Any,
+    *,
+    data: pd.DataFrame | None,
+    n_rows: int,
+    intercept: bool = True,
+    name: str = "mods",
+) -> ModeratorMatrix:
+    """The design matrix of :func:`build_moderators`, before the magnitude check."""
     if mods is None:
         raise MetaattError(f"{name}: moderators are required (a formula, columns or an array)")
     if _is_formula(mods):

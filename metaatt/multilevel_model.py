@@ -17,7 +17,7 @@ from ._coefficients import resolve_btt, wald_test
 from ._fit import critical_value, two_sided_p
 from ._inputs import read_effects, resolve_column
 from ._nested import NestedStructure
-from ._validate import check_choice, check_level
+from ._validate import check_choice, check_labels, check_level
 from ._variance_components import maximize, profile_interval
 from .errors import BoundaryWarning, MetaattError
 from .formula import check_full_rank
@@ -31,11 +31,7 @@ def _codes(
     values: Any, name: str, data: pd.DataFrame | None, n_rows: int
 ) -> tuple[np.ndarray, list]:
     values = resolve_column(values, name, data)
-    series = (
-        pd.Series(values).reset_index(drop=True)
-        if not isinstance(values, pd.Series)
-        else values.reset_index(drop=True)
-    )
+    series = check_labels(values, name)
     if len(series) != n_rows:
         raise MetaattError(f"{name}: {len(series)} values for {n_rows} effect sizes")
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
@@ -135,6 +131,8 @@ def multilevel(
     method = check_choice(method, "method", ("REML", "ML"))
     test = check_choice(test, "test", ("z", "t"))
     level = check_level(level)
+    if data is not None and not isinstance(data, pd.DataFrame):
+        raise MetaattError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
     table = data if data is not None else (yi if isinstance(yi, pd.DataFrame) else None)
     n_rows = len(table) if table is not None else len(np.atleast_1d(np.asarray(yi, dtype=object)))
     study_codes, study_levels = _codes(study, "study", table, n_rows)

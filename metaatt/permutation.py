@@ -36,6 +36,7 @@ import numpy as np
 
 from ._coefficients import wald_test
 from ._fit import fit_model
+from ._validate import check_seed
 from ._wls import Design
 from .errors import BoundaryWarning, MetaattError
 from .permutation_result import PermutationResult
@@ -142,6 +143,7 @@ def permutation_test(
     iterations = int(iterations)
     if exact not in (None, True, False):
         raise MetaattError(f"exact: expected None, True or False, got {exact!r}")
+    random_seed = check_seed(random_seed)
     k = result.k
     if X is not None and k < 3:
         raise MetaattError(f"result: k = {k} studies; a permutation test needs at least 3")

@@ -84,6 +84,10 @@ def with_provenance(
         if isinstance(inputs, str):
             out["inputs"] = inputs
         else:
+            if not isinstance(inputs, Sequence | np.ndarray | pd.Index):
+                raise MetaattError(
+                    f"inputs: expected column names (a list) or one text, got {inputs!r}"
+                )
             items = list(inputs)
             if all(isinstance(c, str) and c in frame.columns for c in items):
                 out["inputs"] = [

@@ -56,6 +56,10 @@ class RobustResult(TextSummary):
     btt: tuple[int, ...]
     cluster_sizes: tuple[int, ...]
     notes: tuple[str, ...] = ()
+    #: the model's excluded studies (study, row, reason): nothing is dropped silently
+    excluded: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=["study", "row", "reason"]), compare=False
+    )
 
     def to_frame(self) -> pd.DataFrame:
         """Coefficient table indexed by name: estimate, se, statistic, df, pval, CI."""

@@ -14,7 +14,7 @@ from ._fit import critical_value, fit_model, two_sided_p
 from ._fit_checks import report_fit, single_study
 from ._inputs import read_effects, resolve_column
 from ._pooled import pooled_statistics
-from ._validate import check_choice, check_level
+from ._validate import check_choice, check_labels, check_level
 from ._wls import Design
 from .errors import MetaattError, MetaattWarning
 from .pooling import normalize_method, normalize_test
@@ -47,9 +47,7 @@ def _group_codes(groups: Any, data: pd.DataFrame | None, n_rows: int) -> tuple[n
     values = resolve_column(groups, "groups", table)
     if values is None:
         raise MetaattError("groups: a subgroup label for every study is required")
-    series = (
-        pd.Series(values) if not isinstance(values, pd.Series) else values.reset_index(drop=True)
-    )
+    series = check_labels(values, "groups")
     if len(series) != n_rows:
         raise MetaattError(f"groups: {len(series)} labels for {n_rows} studies")
     missing = series.isna().to_numpy()
@@ -144,6 +142,8 @@ def subgroup_analysis(
     test = normalize_test(test)
     level = check_level(level)
     mode = check_choice(tau2, "tau2", ("separate", "common"))
+    if data is not None and not isinstance(data, pd.DataFrame):
+        raise MetaattError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
     table = data if data is not None else (yi if isinstance(yi, pd.DataFrame) else None)
     n_rows = len(table) if table is not None else len(np.atleast_1d(np.asarray(yi, dtype=object)))
     codes, levels = _group_codes(groups, table, n_rows)

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validate import check_choice
+from .._validate import check_choice, check_number
 from ..errors import MetaattError
 from ..extract._common import check_range, read_vectors
 from ..extract.convert import COX_CONSTANT, LOGIT_CONSTANT
@@ -130,8 +130,7 @@ def paired_categorical(
     cells = np.column_stack([v["n_ss"], v["n_si"], v["n_is"], v["n_ii"]])
     for j, name in enumerate(("n_ss", "n_si", "n_is", "n_ii")):
         check_range(cells[:, j], name, low=0, what="a count")
-    if not cc > 0:
-        raise MetaattError(f"cc: the continuity correction must be > 0, got {cc!r}")
+    cc = check_number(cc, "cc", low=0, low_open=True)
     k = len(cells)
     if (cells.sum(axis=1) == 0).any():
         raise MetaattError("n_ss, n_si, n_is, n_ii: a table has no patients")
@@ -214,6 +213,7 @@ def between_categorical(
     """
     check_choice(categorical, "categorical", ("logit", "normal", "probit", "log_or"))
     check_choice(zero_cells, "zero_cells", ZERO_CELL_POLICIES)
+    cc = check_number(cc, "cc", low=0, low_open=True)
     v = read_vectors(None, None, x1=x1, n1=n1, x2=x2, n2=n2)
     for name in ("x1", "x2"):
         check_range(v[name], name, low=0, what="a count")

@@ -202,7 +202,13 @@ class InstrumentRegistry:
     @classmethod
     def from_csv(cls, path: str | Path, *, base: InstrumentRegistry | None = None) -> Any:
         """Registry from a CSV file (see :meth:`from_frame`); the file is only read."""
-        return cls.from_frame(pd.read_csv(path), base=base)
+        try:
+            frame = pd.read_csv(path)
+        except FileNotFoundError:
+            raise MetaattError(f"path: the file {str(path)!r} does not exist") from None
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+            raise MetaattError(f"path: {str(path)!r} is not a readable CSV file: {err}") from None
+        return cls.from_frame(frame, base=base)
 
 
 def _number(value: Any) -> float:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validate import check_choice
+from .._validate import as_float_vector, check_choice, check_number
 from ..errors import MetaattError
 from ..extract._common import check_range, read_vectors
 from .categorical import (
@@ -59,13 +59,13 @@ def feasible_p11(p_pre: Any, p_post: Any) -> tuple[np.ndarray, np.ndarray]:
     Frechet, M. (1951). Sur les tableaux de correlation dont les marges sont donnees. Annales
     de l'Universite de Lyon, Section A, 14, 53-77.
     """
-    p1, p2 = np.asarray(p_pre, dtype=float), np.asarray(p_post, dtype=float)
+    p1, p2 = _values(p_pre=(p_pre, 0.0), p_post=(p_post, 0.0))
     return np.maximum(0.0, p1 + p2 - 1.0), np.minimum(p1, p2)
 
 
 def phi_from_p11(p11: Any, p_pre: Any, p_post: Any) -> np.ndarray:
     """phi = (p11 - p_pre p_post) / sqrt(p_pre q_pre p_post q_post) (NaN if a margin is 0/1)."""
-    p11, p1, p2 = (np.asarray(x, dtype=float) for x in (p11, p_pre, p_post))
+    p11, p1, p2 = _values(p11=(p11, 0.0), p_pre=(p_pre, 0.0), p_post=(p_post, 0.0))
     denom = np.sqrt(p1 * (1 - p1) * p2 * (1 - p2))
     out = np.full(np.broadcast(p11, p1, p2).shape, np.nan)
     ok = np.broadcast_to(denom > 0, out.shape)
@@ -77,12 +77,28 @@ def phi_from_p11(p11: Any, p_pre: Any, p_post: Any) -> np.ndarray:
 
 def p11_from_phi(phi: Any, p_pre: Any, p_post: Any) -> np.ndarray:
     """p11 = p_pre p_post + phi sqrt(p_pre q_pre p_post q_post)."""
-    phi, p1, p2 = (np.asarray(x, dtype=float) for x in (phi, p_pre, p_post))
+    phi, p1, p2 = _values(phi=(phi, -1.0), p_pre=(p_pre, 0.0), p_post=(p_post, 0.0))
     return p1 * p2 + phi * np.sqrt(p1 * (1 - p1) * p2 * (1 - p2))
 
 
+def _values(**values: tuple[Any, float]) -> list[np.ndarray]:
+    """Arrays (shapes kept) of proportions in [0, 1] (or correlations in [-1, 1]: low -1)."""
+    out = []
+    for name, (value, low) in values.items():
+        flat = as_float_vector(np.ravel(np.asarray(value, dtype=object)), name, allow_nan=True)
+        check_range(flat[~np.isnan(flat)], name, low=low, high=1.0)
+        out.append(flat.reshape(np.shape(value)))
+    try:
+        np.broadcast(*out)
+    except ValueError:
+        detail = ", ".join(f"{n} has shape {a.shape}" for n, a in zip(values, out, strict=True))
+        raise MetaattError(f"lengths differ: {detail}; give one value per study") from None
+    return out
+
+
 def _marginal_inputs(n_secure_pre: Any, n_secure_post: Any, n: Any) -> dict[str, np.ndarray]:
-    v = read_vectors(None, None, x_pre=n_secure_pre, x_post=n_secure_post, n=n)
+    raw = read_vectors(None, None, n_secure_pre=n_secure_pre, n_secure_post=n_secure_post, n=n)
+    v = {"x_pre": raw["n_secure_pre"], "x_post": raw["n_secure_post"], "n": raw["n"]}
     check_range(v["n"], "n", low=1, integer=False, what="patients")
     check_range(v["x_pre"], "n_secure_pre", low=0, what="a count")
     check_range(v["x_post"], "n_secure_post", low=0, what="a count")
@@ -153,7 +169,8 @@ def marginal_categorical(
         phi_in = np.full(k, np.nan)
     elif len(phi_in) == 1:
         phi_in = np.repeat(phi_in, k)
-    check_range(np.array([float(assumed_phi)]), "assumed_phi", low=-1, high=1)
+    assumed_phi = check_number(assumed_phi, "assumed_phi", low=-1, high=1)
+    cc = check_number(cc, "cc", low=0, low_open=True)
     check_range(phi_in[~np.isnan(phi_in)], "phi", low=-1, high=1)
     imputed = np.isnan(phi_in)
     phi_used = np.where(imputed, float(assumed_phi), phi_in)
@@ -274,7 +291,7 @@ def marginal_sensitivity(
     Frechet (1951); Becker & Balagtas (1993).
     """
     check_choice(categorical, "categorical", ("logit", "normal", "probit", "log_or"))
-    if int(points) != points or points < 2:
+    if isinstance(points, bool) or not isinstance(points, int | np.integer) or points < 2:
         raise MetaattError(f"points: need a whole number >= 2, got {points!r}")
     v = _marginal_inputs(n_secure_pre, n_secure_post, n)
     k = len(v["n"])

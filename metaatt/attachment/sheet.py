@@ -237,7 +237,7 @@ def read_sheet(source: str | Path | pd.DataFrame) -> Sheet:
             frame = pd.read_csv(
                 path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=True
             )
-        except (pd.errors.ParserError, UnicodeDecodeError) as err:
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
             raise MetaattError(f"sheet: {str(path)!r} is not a readable CSV file: {err}") from None
         return _from_frame(frame, str(path))
     return _from_frame(source, None)

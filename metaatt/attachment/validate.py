@@ -201,9 +201,10 @@ def _consistency(v: Any, fmt: Format, instrument: Any, add: Callable[..., None])
         if v["sd_pre"] <= 0 or v["sd_post"] <= 0:
             pass  # no implied r; a negative SD is reported by the range check of its cell
         else:
-            r = (v["sd_pre"] ** 2 + v["sd_post"] ** 2 - v["sd_change"] ** 2) / (
-                2 * v["sd_pre"] * v["sd_post"]
-            )
+            # the implied r, scaled by the largest SD so that the squares cannot overflow
+            scale = max(v["sd_pre"], v["sd_post"], abs(v["sd_change"]))
+            pre, post, change = v["sd_pre"] / scale, v["sd_post"] / scale, v["sd_change"] / scale
+            r = (pre**2 + post**2 - change**2) / (2 * pre * post)
             if abs(r) > 1:
                 add(
                     "sd_change",

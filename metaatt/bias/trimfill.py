@@ -175,6 +175,12 @@ def _fit(spec: ModelSpec, yi: np.ndarray, vi: np.ndarray, weights: np.ndarray | 
 def choose_side(spec: ModelSpec) -> str:
     """metafor's rule: the sign of the slope of Egger's regression on ``sqrt(vi)`` (with the
     model's own method) puts the missing studies on the opposite side."""
+    if np.ptp(spec.vi) == 0:
+        raise MetaattError(
+            "side: every study has the same sampling variance, so the side of the missing "
+            "studies cannot be estimated (Egger's slope is undefined); pass side='left' or "
+            "side='right'"
+        )
     coef, _, _, _ = fit_line(spec, np.sqrt(spec.vi), "rma", spec.level)
     return "right" if coef[1] < 0 else "left"
 

@@ -247,7 +247,9 @@ def _read_inputs(
         raise MetaattError(f"lengths differ: {detail}; one value per study is needed")
     k = next(iter(lengths.values())) if lengths else 1
     if k == 0:
-        raise MetaattError("no studies: the inputs have length 0")
+        raise MetaattError(
+            f"{', '.join(resolved) or 'inputs'}: no studies (the inputs have length 0)"
+        )
     labels = _default_labels(data, k) if data is not None else None
     arrays = {}
     for name, value in resolved.items():

@@ -11,6 +11,7 @@ from scipy import special
 
 from .._inputs import resolve_column
 from .._validate import as_float_vector, check_choice, describe_row, first_bad
+from ..effects._hedges import _degrees_of_freedom
 from ..errors import MetaattError
 
 __all__ = [
@@ -48,12 +49,36 @@ def hedges_j(m: Any) -> np.ndarray:
     Hedges, L. V. (1981). Distribution theory for Glass's estimator of effect size and related
     estimators. Journal of Educational Statistics, 6(2), 107-128, eq. 6e.
     """
-    m = np.asarray(m, dtype=float)
+    m = _degrees_of_freedom(m)
     out = np.zeros_like(m)
-    ok = m > 1
+    ok = np.isfinite(m) & (m > 1)
+    out[np.isposinf(m)] = 1.0  # the limit of J(m) as m grows
+    out[np.isnan(m)] = np.nan
     mm = m[ok]
     out[ok] = np.exp(special.gammaln(mm / 2) - 0.5 * np.log(mm / 2) - special.gammaln((mm - 1) / 2))
     return out
+
+
+#: inputs beyond this magnitude overflow the squared terms of the formulas
+MAX_MAGNITUDE = 1e100
+
+
+class _Vectors(dict):
+    """The arrays read by :func:`read_vectors`; a required argument given as None is named."""
+
+    def __missing__(self, name: str) -> np.ndarray:
+        raise MetaattError(f"{name}: a value is required, got None")
+
+
+def _check_magnitude(values: np.ndarray, name: str, labels: Sequence[Any] | None) -> None:
+    with np.errstate(invalid="ignore"):
+        bad = np.abs(values) > MAX_MAGNITUDE
+    if bad.any():
+        i = first_bad(bad)
+        raise MetaattError(
+            f"{name}: {describe_row(i, labels)} is {values[i]:g}; values above "
+            f"{MAX_MAGNITUDE:g} in absolute value overflow the formulas (check the units)"
+        )
 
 
 def read_vectors(
@@ -72,13 +97,18 @@ def read_vectors(
         raise MetaattError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
     if labels is None and data is not None and "study" in data.columns:
         labels = [str(x) for x in data["study"]]
-    out = {
-        name: as_float_vector(
-            resolve_column(value, name, data), name, labels=labels, allow_nan=name in nan_ok
+    out = _Vectors(
+        (
+            name,
+            as_float_vector(
+                resolve_column(value, name, data), name, labels=labels, allow_nan=name in nan_ok
+            ),
         )
         for name, value in values.items()
         if value is not None
-    }
+    )
+    for name, array in out.items():
+        _check_magnitude(array, name, labels)
     lengths = {len(v) for v in out.values()}
     k = max(lengths) if lengths else 0
     if data is not None:

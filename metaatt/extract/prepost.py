@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import describe_row, first_bad
+from .._validate import check_number, describe_row, first_bad
 from ..errors import MetaattError
 from ._common import check_range, effect_frame, hedges_j, read_vectors
 
@@ -100,7 +100,7 @@ def from_pre_post(
                 f"r: {describe_row(i, labels)} has no pre-post correlation; give r or "
                 "assumed_r= (recorded as an assumption)"
             )
-        check_range(np.array([float(assumed_r)]), "assumed_r", low=-1, high=1)
+        assumed_r = check_number(assumed_r, "assumed_r", low=-1, high=1)
         r_values = np.where(missing, float(assumed_r), r_values)
     check_range(r_values, "r", low=-1, high=1, labels=labels)
     es = _escalc("SMCR", m1i=v["m_post"], m2i=v["m_pre"], sd1i=v["sd_pre"], ni=v["n"], ri=r_values)
@@ -290,14 +290,34 @@ def d_ppc1(
     """
     r_c = r if r_c is None else r_c
     arm = from_pre_post(m_pre, sd_pre, m_post, n, r=r, data=data)
-    control = from_pre_post(m_pre_c, sd_pre_c, m_post_c, n_c, r=r_c, data=data)
+    try:
+        control = from_pre_post(m_pre_c, sd_pre_c, m_post_c, n_c, r=r_c, data=data)
+    except MetaattError as err:  # the control arm's arguments carry the suffix _c
+        name, _, rest = str(err).partition(":")
+        renamed = {"m_pre": "m_pre_c", "sd_pre": "sd_pre_c", "m_post": "m_post_c", "n": "n_c"}
+        renamed["r"] = "r_c" if r_c is not r else "r"
+        raise MetaattError(f"{renamed.get(name, name)}:{rest}") from None
     return effect_frame(
         arm["yi"].to_numpy() - control["yi"].to_numpy(),
         arm["vi"].to_numpy() + control["vi"].to_numpy(),
         "d_ppc",
         "g_T - g_C (SMCR per arm); v = v_T + v_C",
         data,
+        **_arm_reasons(arm, control),
     )
+
+
+def _arm_reasons(arm: pd.DataFrame, control: pd.DataFrame) -> dict[str, Any]:
+    """A ``reason`` column naming the arm whose SMCR is undefined (nothing NaN unexplained)."""
+    texts = [
+        [f"{name} arm: {text}" if isinstance(text, str) and text else "" for text in frame]
+        for name, frame in (
+            ("treatment", arm.get("reason", pd.Series([None] * len(arm)))),
+            ("control", control.get("reason", pd.Series([None] * len(control)))),
+        )
+    ]
+    joined = ["; ".join(t for t in pair if t) or None for pair in zip(*texts, strict=True)]
+    return {"reason": np.array(joined, dtype=object)} if any(joined) else {}
 
 
 def r_from_sd_change(
@@ -334,7 +354,13 @@ def r_from_sd_change(
     r = (v["sd_pre"] ** 2 + v["sd_post"] ** 2 - v["sd_change"] ** 2) / (
         2 * v["sd_pre"] * v["sd_post"]
     )
-    check_range(r, "sd_change", low=-1, high=1, labels=labels, what="implied r outside [-1, 1]")
+    outside = ~((r >= -1) & (r <= 1))
+    if outside.any():
+        i = first_bad(outside)
+        raise MetaattError(
+            f"sd_change: {describe_row(i, labels)} gives an implied r outside [-1, 1] "
+            f"(r = {r[i]:g}); check sd_pre, sd_post and sd_change"
+        )
     return r
 
 
@@ -386,4 +412,12 @@ def r_from_t(
         raise MetaattError(
             f"m_pre, m_post: {describe_row(i, labels)} has no mean change; r is undefined"
         )
-    return r_from_sd_change(sd_pre, sd_post, sd_change, data=data)
+    try:
+        return r_from_sd_change(sd_pre, sd_post, sd_change, data=data)
+    except MetaattError as err:  # name the arguments the caller gave, not the derived SD
+        text = str(err)
+        if text.startswith("sd_change:"):
+            text = "t, m_pre, m_post" + text.removeprefix("sd_change").replace(
+                "sd_change", "t, m_pre, m_post (SD of change = |M_post - M_pre| sqrt(n) / |t|)"
+            )
+        raise MetaattError(text) from None

@@ -180,6 +180,8 @@ def from_ci(
     intervals) and 6.3.2.
     """
     level = check_level(level)
+    if not isinstance(metric, str) or not metric:
+        raise MetaattError(f"metric: expected the name of the metric (text), got {metric!r}")
     labels = [str(x) for x in data["study"]] if data is not None and "study" in data else None
     v = read_vectors(data, labels, estimate=estimate, ci_low=ci_low, ci_high=ci_high)
     est, low, high = v["estimate"], v["ci_low"], v["ci_high"]

@@ -243,5 +243,10 @@ def savefig(fig: Figure, path: Any, **kwargs: Any) -> Any:
     kwargs.setdefault("bbox_inches", "tight")
     kwargs.setdefault("pad_inches", 0.05)
     with plt.rc_context({"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "path"}):
-        fig.savefig(path, **kwargs)
+        try:
+            fig.savefig(path, **kwargs)
+        except OSError as err:
+            raise MetaattError(f"path: cannot write {str(path)!r}: {err.strerror or err}") from None
+        except ValueError as err:  # e.g. an unsupported file format
+            raise MetaattError(f"path: {err}") from None
     return path

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..errors import MetaattError
 from ._environment import input_checksums
 from ._figures import FigureFile
 from ._methods import methods_paragraph
@@ -40,6 +41,8 @@ _SECTION_TITLES = {
 
 def table_title(name: str) -> str:
     """Heading of a results table (``subgroups_therapy`` -> ``Subgroups by therapy``)."""
+    if not isinstance(name, str):
+        raise MetaattError(f"name: expected the table's name (text), got {name!r}")
     if name.startswith("subgroups_"):
         return f"Subgroups by {name.removeprefix('subgroups_')}"
     return _SECTION_TITLES.get(name, name.replace("_", " "))

@@ -9,6 +9,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .._validate import check_path
+from ..errors import MetaattError
+
 __all__ = ["PACKAGES", "environment", "input_checksums", "sha256_file"]
 
 #: packages whose versions an appendix records (read from metadata, never imported)
@@ -34,10 +37,14 @@ def environment() -> dict[str, str]:
 
 def sha256_file(path: str | Path) -> str:
     """Hex SHA-256 of a file's bytes."""
+    path = check_path(path, "path")
     digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
+    try:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 16), b""):
+                digest.update(block)
+    except OSError as err:
+        raise MetaattError(f"path: cannot read {str(path)!r}: {err.strerror or err}") from None
     return digest.hexdigest()
 
 

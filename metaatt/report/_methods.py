@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import MetaattError
+
 __all__ = ["methods_paragraph"]
 
 _ESTIMATORS = {
@@ -44,6 +46,10 @@ def methods_paragraph(results: Any) -> str:
     """
     from ..spec._steps import prior_text
 
+    if not hasattr(results, "spec") or not hasattr(results, "environment"):
+        raise MetaattError(
+            f"results: expected the AnalysisResults of metaatt.spec.run, got {type(results).__name__}"
+        )
     spec = results.spec
     models = spec.models
     env = results.environment

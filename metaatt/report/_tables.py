@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validate import check_path
 from ..errors import MetaattError
 
 __all__ = [
@@ -56,6 +57,12 @@ def pooled_table(*results: Any, labels: list[str] | None = None) -> pd.DataFrame
 
     if labels is not None and len(labels) != len(results):
         raise MetaattError(f"labels: {len(labels)} labels for {len(results)} results")
+    for i, result in enumerate(results):
+        if not hasattr(result, "method") or not hasattr(result, "estimate"):
+            raise MetaattError(
+                f"results: item {i + 1} is a {type(result).__name__}, not a pooled result "
+                "(metaatt.pool)"
+            )
     names = labels or [r.method for r in results]
     return pd.DataFrame([pooled_row(r, name) for r, name in zip(results, names, strict=True)])
 
@@ -83,6 +90,8 @@ _COUNT_COLUMNS = frozenset({"k", "k0", "df", "q_df", "qm_df", "qe_df", "n", "row
 
 
 def _rows(frame: pd.DataFrame, digits: int) -> list[list[str]]:
+    if isinstance(digits, bool) or not isinstance(digits, int | np.integer) or digits < 0:
+        raise MetaattError(f"digits: expected a whole number >= 0, got {digits!r}")
     whole = []
     for column in frame.columns:
         values = frame[column]
@@ -177,7 +186,9 @@ def write_table(
     synthetic: bool = False,
 ) -> list[Path]:
     """Write one table as ``<folder>/<name>.<format>`` for each format; returns the paths."""
-    folder = Path(folder)
+    folder = check_path(folder, "folder")
+    if not isinstance(name, str) or not name or Path(name).name != name:
+        raise MetaattError(f"name: expected a file name without folders, got {name!r}")
     writers = {
         "csv": lambda: to_csv(obj, synthetic=synthetic),
         "md": lambda: to_markdown(obj, digits=digits, title=title, synthetic=synthetic),
@@ -190,6 +201,12 @@ def write_table(
                 f"formats: unknown table format {fmt!r}; choose from {list(writers)}"
             )
         path = folder / f"{name}.{fmt}"
-        path.write_text(writers[fmt](), encoding="utf-8")
+        text = writers[fmt]()
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as err:
+            raise MetaattError(
+                f"folder: cannot write {str(path)!r}: {err.strerror or err}"
+            ) from None
         paths.append(path)
     return paths

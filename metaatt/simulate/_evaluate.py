@@ -12,7 +12,7 @@ from scipy import special
 
 from .._fit import fit_model
 from .._pooled import heterogeneity_intervals, pooled_statistics
-from .._validate import check_level
+from .._validate import check_level, check_seed
 from .._wls import Design
 from ..errors import MetaattError
 from ..pooling import normalize_method, normalize_test
@@ -116,6 +116,9 @@ def evaluate(
     level = check_level(level)
     if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
         raise MetaattError(f"replicates: must be an integer >= 1, got {replicates!r}")
+    random_seed = check_seed(random_seed)
+    if isinstance(random_seed, np.random.Generator):
+        raise MetaattError("random_seed: expected None or an integer, got a Generator")
     base = np.random.SeedSequence(random_seed)
     rows = []
     for number, condition in _progress(table.to_dict("records"), enabled=progress):
@@ -165,6 +168,18 @@ def condition_seed(
     vi: Any = None,
 ) -> np.random.SeedSequence:
     """The seed :func:`evaluate` uses for one condition (from the seed and its values)."""
+    random_seed = check_seed(random_seed)
+    if isinstance(random_seed, np.random.Generator):
+        raise MetaattError(
+            "random_seed: expected None, an integer or a SeedSequence, got a Generator"
+        )
+    if (
+        isinstance(k, bool)
+        or not isinstance(k, int | float | np.number)
+        or not np.isfinite(k)
+        or k != int(k)
+    ):
+        raise MetaattError(f"k: expected a whole number of studies, got {k!r}")
     base = (
         random_seed
         if isinstance(random_seed, np.random.SeedSequence)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validate import as_float_vector
+from .._validate import as_float_vector, check_number, check_seed
 from ..errors import MetaattError
 
 __all__ = ["VarianceDistribution", "fixed", "generate", "grid", "scaled_chi2", "uniform"]
@@ -37,6 +37,8 @@ class VarianceDistribution:
 
 def uniform(low: float, high: float) -> VarianceDistribution:
     """Variances uniform on ``[low, high]`` (``0 < low <= high``)."""
+    low = check_number(low, "low")
+    high = check_number(high, "high")
     if not 0 < low <= high:
         raise MetaattError(f"uniform: need 0 < low <= high, got low={low!r}, high={high!r}")
     return VarianceDistribution(
@@ -46,6 +48,8 @@ def uniform(low: float, high: float) -> VarianceDistribution:
 
 def scaled_chi2(mean: float, df: float) -> VarianceDistribution:
     """Variances ``mean * chi2(df) / df``: estimated variances with ``df`` degrees of freedom."""
+    mean = check_number(mean, "mean")
+    df = check_number(df, "df")
     if not (mean > 0 and df > 0):
         raise MetaattError(f"scaled_chi2: need mean > 0 and df > 0, got {mean!r}, {df!r}")
     return VarianceDistribution(
@@ -154,7 +158,7 @@ def generate(
     k, tau2, mu = _check_condition(k, tau2, mu)
     if isinstance(n_datasets, bool) or not isinstance(n_datasets, int) or n_datasets < 1:
         raise MetaattError(f"n_datasets: must be an integer >= 1, got {n_datasets!r}")
-    rng = np.random.default_rng(random_seed)
+    rng = np.random.default_rng(check_seed(random_seed))
     yi, variances, theta = _draw(
         rng, n_datasets, k, mu, tau2, _variances(uniform(0.01, 0.1) if vi is None else vi)
     )

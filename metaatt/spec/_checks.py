@@ -52,6 +52,8 @@ def check_value(spec: Key, value: Any, where: str, root: Path, problems: list[st
     elif kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             bad(f"expected an integer, got {describe(value)}")
+        elif value < 0:  # seeds, counts, dpi and digits are never negative
+            bad(f"must be >= 0, got {value!r}")
     elif kind in ("number", "level", "correlation", "nonneg"):
         x = number(value)
         if x is not None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._validate import check_path
 from ..errors import MetaattError
 from ._numbers import decode_number, to_jsonable
 from ._parse import AnalysisSpec, load
@@ -156,7 +157,7 @@ def lock(spec: AnalysisSpec | str | Path, *, progress: bool = False) -> Path:
 
 def read_lock(path: str | Path) -> dict[str, Any]:
     """Read and sanity-check a lock file."""
-    path = Path(path)
+    path = check_path(path, "path")
     if not path.exists():
         raise MetaattError(
             f"check: no lock file {str(path)!r}; run `metaatt lock` on the spec first"

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import MetaattError
+
 __all__ = ["decode_number", "encode_number", "flatten", "flatten_frame", "to_jsonable"]
 
 _NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
@@ -94,6 +96,8 @@ def flatten_frame(
     Rows are keyed by ``key`` (default: the first of study/label/group/term/parameter/
     method/test/r found, else the index), numeric columns only.
     """
+    if not isinstance(frame, pd.DataFrame):
+        raise MetaattError(f"frame: expected a pandas DataFrame, got {type(frame).__name__}")
     out = {} if out is None else out
     if key is None:
         for candidate in ("study", "label", "group", "term", "parameter", "method", "test", "r"):

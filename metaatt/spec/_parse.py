@@ -16,6 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .._validate import check_path
 from ..errors import MetaattError
 from ._checks import check_value, describe, unknown
 from ._schema import ARRAY_SECTIONS, SCHEMA
@@ -152,7 +153,7 @@ def load(path: str | Path) -> AnalysisSpec:
     SpecError
         Listing every problem (unknown keys with suggestions, wrong types, missing files).
     """
-    spec_path = Path(path)
+    spec_path = check_path(path, "spec")
     if not spec_path.exists():
         raise SpecError(str(spec_path), [f"the spec file {str(spec_path)!r} does not exist"])
     if spec_path.is_dir():
@@ -172,7 +173,7 @@ def from_dict(document: Mapping[str, Any], root: str | Path = ".") -> AnalysisSp
     """Validate a spec given as a dict (the parsed TOML); paths resolve against ``root``."""
     if not isinstance(document, Mapping):
         raise SpecError("<spec>", [f"expected a dict, got {type(document).__name__}"])
-    return _build(dict(document), None, Path(root).resolve(), "")
+    return _build(dict(document), None, check_path(root, "root").resolve(), "")
 
 
 def _build(document: dict[str, Any], path: Path | None, root: Path, text: str) -> AnalysisSpec:

@@ -110,6 +110,10 @@ def corrections(add: Any, to: Any, drop00: Any) -> tuple[Correction, Correction]
     return out[0], out[1]
 
 
+#: larger counts overflow the four-fold products (n1 n2 m1 m2) of the variance formulas
+MAX_COUNT = 1e15
+
+
 def read_tables(
     ai: Any,
     bi: Any,
@@ -193,6 +197,12 @@ def read_tables(
             i = first_bad(v < 0)
             raise MetaattError(
                 f"{name}: {describe_row(i, label_list)} is {v[i]:g}; counts cannot be negative"
+            )
+        if (v > MAX_COUNT).any():
+            i = first_bad(v > MAX_COUNT)
+            raise MetaattError(
+                f"{name}: {describe_row(i, label_list)} is {v[i]:g}; counts above {MAX_COUNT:g} "
+                "overflow the products of the Mantel-Haenszel and Peto formulas"
             )
     if "bi" in counts:
         a, b, c, d = counts["ai"], counts["bi"], counts["ci"], counts["di"]
