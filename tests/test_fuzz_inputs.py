@@ -233,19 +233,24 @@ def test_scaled_data_inside_the_bounds_gives_finite_and_equivariant_results(scal
     assert scaled.tau2 == pytest.approx(base.tau2 * c * c, rel=1e-4, abs=1e-9 * c * c)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="iterative tau^2 estimators stop on an absolute tolerance: tau^2 ~ 1e-11 (yi ~ 1e-5) "
-    "comes out about 1% off its scale-equivariant value (engine: metaatt/_roots.py)",
+@pytest.mark.parametrize(
+    ("method", "rel"),
+    [("REML", 1e-6), ("ML", 1e-6), ("PM", 1e-4), ("EB", 1e-4), ("PMM", 1e-4)],
 )
-@pytest.mark.parametrize("method", ["REML", "ML"])
-def test_iterative_tau2_is_scale_equivariant_for_tiny_effects(method):
+def test_iterative_tau2_is_scale_equivariant_for_tiny_effects(method, rel):
+    """tau^2 ~ 1e-11 (yi ~ 1e-5) keeps its scale-equivariant value.
+
+    The likelihood estimators are exact to 1e-6; the Q-based root finders (PM, EB, PMM) stop on
+    metafor's absolute tolerance in tau^2 (1e-10 * (1 + tau^2)), so at tau^2 ~ 1e-11 they are
+    within 1e-4 relative, never further.
+    """
     rng = np.random.default_rng(4)
     y, v = rng.normal(0.3, 0.4, 4), rng.uniform(0.01, 0.1, 4)
     c = 1e-5
     base = metaatt.pool(y, v, method=method)
     scaled = metaatt.pool(y * c, v * c * c, method=method)
-    assert scaled.tau2 / (c * c) == pytest.approx(base.tau2, rel=1e-6)
+    assert base.tau2 > 0.01
+    assert scaled.tau2 / (c * c) == pytest.approx(base.tau2, rel=rel)
 
 
 finite_or_bad = st.one_of(
