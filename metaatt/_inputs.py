@@ -11,7 +11,6 @@ the result and announced with a :class:`~metaatt.errors.StudyExcludedWarning`.
 
 from __future__ import annotations
 
-import math
 import operator
 import warnings
 from collections.abc import Sequence, Sized
@@ -23,7 +22,15 @@ import numpy as np
 import pandas as pd
 
 from ._frozen import build
-from ._validate import as_float_vector, check_choice, check_same_length, describe_row, first_bad
+from ._validate import (
+    MAX_ABS_EFFECT,
+    VARIANCE_RANGE,
+    as_float_vector,
+    check_choice,
+    check_same_length,
+    describe_row,
+    first_bad,
+)
 from .errors import MetaattError, StudyExcludedWarning
 
 __all__ = ["REASON_COLUMN", "EffectInputs", "read_effects", "resolve_column"]
@@ -306,14 +313,13 @@ def _plain_arrays(yi: Any, vi: Any) -> EffectInputs | None:
     v = vi.astype(float, copy=True)
     if not _in_range(y, v):
         return None
-    # a finite sum means no NaN or infinity (an overflowing sum just takes the long path)
-    if not (math.isfinite(np.add.reduce(y) + np.add.reduce(v)) and v.min() > 0.0):
-        return None
+    included = np.empty(y.shape, dtype=bool)
+    included.fill(True)
     return build(
         EffectInputs,
         yi=y,
         vi=v,
-        included=np.ones(y.shape, dtype=bool),
+        included=included,
         measure=None,
         synthetic=False,
         row_labels=_NumberedLabels(len(y)),
@@ -323,12 +329,18 @@ def _plain_arrays(yi: Any, vi: Any) -> EffectInputs | None:
 
 
 def _in_range(y: np.ndarray, v: np.ndarray) -> bool:
-    """Magnitudes safe for the estimators (see :func:`metaatt._validate.check_magnitude`)."""
-    from ._validate import MAX_ABS_EFFECT, VARIANCE_RANGE
+    """Magnitudes safe for the estimators (see :func:`metaatt._validate.check_magnitude`).
 
+    Also false for any NaN or infinity: ``maximum``/``minimum`` propagate NaN (and every
+    comparison with NaN is false), an infinite ``|y|`` or ``v`` exceeds its bound, and
+    ``v >= 1e-60`` excludes non-positive variances.
+    """
     low, high = VARIANCE_RANGE
-    with np.errstate(invalid="ignore"):
-        return bool(np.abs(y).max() <= MAX_ABS_EFFECT and low <= v.min() and v.max() <= high)
+    return bool(
+        np.maximum.reduce(np.abs(y)) <= MAX_ABS_EFFECT
+        and low <= np.minimum.reduce(v)
+        and np.maximum.reduce(v) <= high
+    )
 
 
 def _exclusion_reasons(
