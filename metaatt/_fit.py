@@ -247,15 +247,20 @@ def fit_model(
             knha_scale = np.maximum(knha_scale, 1.0)
         vcov = vcov * knha_scale[:, None, None]
     else:
-        knha_scale = np.ones(df_resid.shape)
+        knha_scale = _filled(df_resid.shape[0], 1.0)
     if distribution == "t":
         df = np.where(saturated, np.inf, df_resid) if any_saturated else df_resid.copy()
     else:
-        df = np.full(df_resid.shape, np.inf)
+        df = _filled(df_resid.shape[0], np.inf)
 
     qe, trace_p0 = design.fe_statistics
     if any_saturated or method == "EE" or not _all_positive(trace_p0):
         s2, i2, h2 = _heterogeneity_guarded(method, tau2, qe, trace_p0, df_resid)
+    elif tau2.shape == (1,):  # one analysis: the same arithmetic on floats
+        t, s2_one = tau2.item(0), df_resid.item(0) / trace_p0.item(0)
+        s2 = np.array([s2_one])
+        i2 = np.array([100.0 * t / (t + s2_one)])
+        h2 = np.array([(t + s2_one) / s2_one])
     else:
         s2 = df_resid / trace_p0
         i2 = 100.0 * tau2 / (tau2 + s2)
@@ -278,6 +283,13 @@ def fit_model(
         h2=h2,
         knha_scale=knha_scale,
     )
+
+
+def _filled(n: int, value: float) -> np.ndarray:
+    """``np.full(n, value)`` without its Python-level overhead."""
+    out = np.empty(n)
+    out.fill(value)
+    return out
 
 
 def _all_positive(values: np.ndarray) -> bool:
