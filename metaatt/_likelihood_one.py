@@ -38,7 +38,7 @@ def maximise_intercept_one(design: Design, restricted: bool, name: str) -> Array
     v = design.v[0]
     k = int(design.k[0])
     rss = float(sums.rss[0])
-    vmin, vmax = float(v.min()), float(v.max())
+    vmin, vmax = float(np.minimum.reduce(v)), float(np.maximum.reduce(v))
     # likelihood_upper_bound and hedges_start, in floats
     c = rss / float(max(k - 1 if restricted else k, 1))
     upper = max(0.5 * (c + math.sqrt(c * c + 4.0 * c * (vmax - vmin))) - vmin, 0.0) * (1.0 + 1e-9)

@@ -7,8 +7,7 @@ analysis) and ``pool_batch`` (many) cannot disagree.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
+import math
 from typing import Any
 
 import numpy as np
@@ -85,7 +84,7 @@ def pooled_statistics(
     :func:`heterogeneity_intervals` computes on their own.
     """
     level = fit.level if level is None else level
-    out = _statistics(fit, level, _whole)
+    out = _statistics(fit, level)
     if intervals:
         out.update(heterogeneity_intervals(fit, level))
     return out
@@ -96,55 +95,84 @@ def pooled_scalars(
 ) -> dict[str, Any]:
     """:func:`pooled_statistics` of analysis 0 as Python scalars (without the intervals).
 
-    The same arithmetic on scalars instead of length-1 arrays: for one analysis that is
-    several times cheaper. ``names`` selects statistics (default: all).
+    The same arithmetic on Python floats instead of length-1 arrays (:func:`_scalars`):
+    for one analysis that is several times cheaper. ``names`` selects statistics
+    (default: all).
     """
-    level = fit.level if level is None else level
-    values = _statistics(fit, level, _first)
-    return {name: convert(values[name]) for name, convert in _converters(names or tuple(values))}
+    values = _scalars(fit, fit.level if level is None else level)
+    return values if names is None else {name: values[name] for name in names}
 
 
-@functools.lru_cache(maxsize=8)
-def _converters(names: tuple[str, ...]) -> tuple[tuple[str, type], ...]:
-    return tuple((name, _PYTHON_TYPE.get(name, float)) for name in names)
+def _scalars(fit: ModelFit, level: float) -> dict[str, Any]:
+    """:func:`_statistics` of analysis 0, step for step on Python scalars.
 
-
-#: the Python type of each statistic (float unless listed)
-_PYTHON_TYPE: dict[str, type] = {"k": int, "q_df": int, "iterations": int, "tau2_at_boundary": bool}
-
-
-def _whole(values: np.ndarray) -> np.ndarray:
-    return values
-
-
-def _first(values: np.ndarray) -> Any:
-    return values.item(0)
-
-
-def _statistics(fit: ModelFit, level: float, take: Callable) -> dict[str, Any]:
-    """The statistics of :func:`pooled_statistics`, of ``take(array)`` of each input."""
-    estimate = take(fit.coef[:, 0])
-    variance = take(fit.vcov[:, 0, 0])
-    df = take(fit.df)
-    se = np.sqrt(variance)
-    if not isinstance(se, np.ndarray) and se > 0.0:  # one analysis (scalars), SE > 0
+    ``math.sqrt`` and numpy's square root are both the correctly rounded IEEE square root,
+    so every value is bitwise the one :func:`pooled_statistics` reports.
+    """
+    estimate = fit.coef.item(0)
+    variance = fit.vcov.item(0)
+    df = fit.df.item(0)
+    se = math.sqrt(variance)
+    if se > 0.0:
         statistic = estimate / se
-    else:
+    else:  # se = 0 (identical outcomes, hksj): +-inf, as metafor (or NaN for 0/0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            statistic = estimate / se  # se = 0 (identical outcomes, hksj): +-inf, as metafor
+            statistic = float(np.float64(estimate) / se)
     crit = critical_value(level, df)
     half = crit * se
-    tau2 = take(fit.tau2)
+    tau2 = fit.tau2.item(0)
+    pi_half = crit * math.sqrt(variance + tau2)  # prediction interval (Riley et al. 2011)
+    pi_low, pi_high = estimate - pi_half, estimate + pi_half
+    if fit.design.any_saturated and fit.qe_df.item(0) < 1:  # heterogeneity undefined
+        tau2 = pi_low = pi_high = math.nan
+    estimate_tau2 = fit.tau2_estimate
+    return {
+        "k": int(fit.design.k.item(0)),
+        "estimate": estimate,
+        "se": se,
+        "statistic": statistic,
+        "df": df,
+        "pval": float(two_sided_p(statistic, df)),
+        "ci_low": estimate - half,
+        "ci_high": estimate + half,
+        "pi_low": pi_low,
+        "pi_high": pi_high,
+        "tau2": tau2,
+        "se_tau2": estimate_tau2.se.item(0),
+        "tau": math.sqrt(tau2),
+        "i2": fit.i2.item(0),
+        "h2": fit.h2.item(0),
+        "q": fit.qe.item(0),
+        "q_df": int(fit.qe_df.item(0)),
+        "q_pval": fit.qe_pval.item(0),
+        "s2": fit.s2.item(0),
+        "hksj_scale": fit.knha_scale.item(0),
+        "tau2_at_boundary": bool(estimate_tau2.at_boundary.item(0)),
+        "iterations": int(estimate_tau2.iterations.item(0)),
+    }
+
+
+def _statistics(fit: ModelFit, level: float) -> dict[str, np.ndarray]:
+    """The statistics of :func:`pooled_statistics` (arrays over analyses)."""
+    estimate = fit.coef[:, 0]
+    variance = fit.vcov[:, 0, 0]
+    df = fit.df
+    se = np.sqrt(variance)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        statistic = estimate / se  # se = 0 (identical outcomes, hksj): +-inf, as metafor
+    crit = critical_value(level, df)
+    half = crit * se
+    tau2 = fit.tau2
     pi_half = crit * np.sqrt(variance + tau2)  # prediction interval (Riley et al. 2011)
     pi_low, pi_high = estimate - pi_half, estimate + pi_half
     if fit.design.any_saturated:  # heterogeneity is undefined where k - p < 1
-        undefined = take(fit.qe_df) < 1
+        undefined = fit.qe_df < 1
         tau2 = np.where(undefined, np.nan, tau2)
         pi_low = np.where(undefined, np.nan, pi_low)
         pi_high = np.where(undefined, np.nan, pi_high)
     estimate_tau2 = fit.tau2_estimate
     return {
-        "k": take(fit.design.k.copy()),
+        "k": fit.design.k.copy(),
         "estimate": estimate,
         "se": se,
         "statistic": statistic,
@@ -155,17 +183,17 @@ def _statistics(fit: ModelFit, level: float, take: Callable) -> dict[str, Any]:
         "pi_low": pi_low,
         "pi_high": pi_high,
         "tau2": tau2,
-        "se_tau2": take(estimate_tau2.se),
+        "se_tau2": estimate_tau2.se,
         "tau": np.sqrt(tau2),
-        "i2": take(fit.i2),
-        "h2": take(fit.h2),
-        "q": take(fit.qe),
-        "q_df": take(fit.qe_df.astype(int)),
-        "q_pval": take(fit.qe_pval),
-        "s2": take(fit.s2),
-        "hksj_scale": take(fit.knha_scale),
-        "tau2_at_boundary": take(estimate_tau2.at_boundary),
-        "iterations": take(estimate_tau2.iterations),
+        "i2": fit.i2,
+        "h2": fit.h2,
+        "q": fit.qe,
+        "q_df": fit.qe_df.astype(int),
+        "q_pval": fit.qe_pval,
+        "s2": fit.s2,
+        "hksj_scale": fit.knha_scale,
+        "tau2_at_boundary": estimate_tau2.at_boundary,
+        "iterations": estimate_tau2.iterations,
     }
 
 

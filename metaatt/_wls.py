@@ -65,7 +65,9 @@ class Design:
         Xb = None if X is None else np.asarray(X, dtype=float)[None, :, :]
         p = 1 if Xb is None else Xb.shape[2]
         k = np.array([y.shape[1]])
-        design = build(cls, y=y, v=v, mask=np.ones_like(y), X=Xb, k=k, p=p)
+        mask = np.empty(y.shape)
+        mask.fill(1.0)
+        design = build(cls, y=y, v=v, mask=mask, X=Xb, k=k, p=p)
         design.__dict__["has_padding"] = False  # one analysis: nothing to pad
         return design
 
@@ -88,7 +90,8 @@ class Design:
 
     def weights(self, tau2: np.ndarray | float) -> np.ndarray:
         """Inverse-variance weights ``1 / (v + tau2)``, zero on padding."""
-        tau2 = np.asarray(tau2, dtype=float)
+        if not (isinstance(tau2, np.ndarray) and tau2.dtype == float):
+            tau2 = np.asarray(tau2, dtype=float)
         if tau2.ndim == 1:
             tau2 = tau2[:, None]
         return self.mask / (self.v + tau2)
