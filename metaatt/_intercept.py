@@ -84,6 +84,7 @@ class InterceptSums:
         yc = np.subtract(y, centre, out=table[1])
         np.multiply(yc, yc, out=table[2])
         self._table, self._v = table, v
+        self._table_t = None
         if v.shape[0] <= _SHORT:  # copies laid out for one small matrix product per tau^2
             self._v3, self._table_t = np.array([v, v, v]), table.T.copy()
         self.centre = np.array([centre])
@@ -114,12 +115,12 @@ class InterceptSums:
         """
         table = self._table
         if self.single:  # [[S_1[0..2]], [S_2[0..2]], ...] as floats
-            t = tau2 if isinstance(tau2, float) else float(tau2[0])
+            t = tau2 if type(tau2) is float else float(tau2[0])
             memo = self._memo  # the fit asks again for the sums at the estimate and at 0
             known = memo.get(t)
             if known is not None and len(known) >= powers:
-                return known[:powers]
-            if self._v.shape[0] <= _SHORT:  # all three powers in one (3, k) x (k, 3) product
+                return known if len(known) == powers else known[:powers]
+            if self._table_t is not None:  # all three powers in one (3, k) x (k, 3) product
                 w3 = np.reciprocal(self._v3 + t)  # three copies of 1 / (v + t), then powers
                 np.multiply.accumulate(w3, axis=0, out=w3)
                 out = (w3 @ self._table_t).tolist()
@@ -133,7 +134,7 @@ class InterceptSums:
             if len(memo) >= _MEMO_SIZE:
                 memo.clear()
             memo[t] = out
-            return out[:powers]
+            return out if len(out) == powers else out[:powers]
         w, wj = self._buffers()  # reused: large temporaries cost page faults each time
         np.add(self._v, tau2[:, None], out=w)
         np.reciprocal(w, out=w)
@@ -291,7 +292,7 @@ class InterceptSums:
         ``(b' a - b a') / a^2`` negated, ``a' = -2 y'PPPy``, ``b' = -tr(PP)`` or
         ``-sum w^2``.
         """
-        sw, sw2, sw3, ypy2, ypy3 = self._score_terms(tau2)
+        sw, sw2, sw3, ypy2, ypy3 = self._terms(*self.sums(tau2, 3))
         if restricted:
             ratio = sw2 / sw
             b, slope_b = sw - ratio, sw2 - 2.0 * sw3 / sw + ratio * ratio

@@ -69,6 +69,7 @@ class Design:
         mask.fill(1.0)
         design = build(cls, y=y, v=v, mask=mask, X=Xb, k=k, p=p)
         design.__dict__["has_padding"] = False  # one analysis: nothing to pad
+        design.__dict__["any_saturated"] = y.shape[1] <= p
         return design
 
     @classmethod
