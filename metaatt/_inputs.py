@@ -186,7 +186,7 @@ def read_effects(
         data is None
         and labels is None
         and sei is None
-        and not any(value is not None for value in (extra or {}).values())
+        and (not extra or all(value is None for value in extra.values()))
     ):
         inputs = _plain_arrays(yi, vi)
         if inputs is not None:

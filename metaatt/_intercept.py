@@ -219,13 +219,22 @@ class InterceptSums:
         ypy2 = s22 - 2.0 * mu * s21 + mu * mu * s20
         return ypy2, (s10 - s20 / s10 if restricted else s10)
 
-    def log_likelihood_one(self, tau2: float, restricted: bool) -> float:
-        """:meth:`log_likelihood` of the single analysis at one ``tau2``, as a float."""
-        s1 = self.sums(tau2, 1)[0]
-        logv = float(np.add.reduce(np.log(self._v + tau2)))
-        mu = s1[1] / s1[0]
-        value = -0.5 * (logv + (s1[2] - mu * s1[1]))
-        return value - 0.5 * math.log(s1[0]) if restricted else value
+    def log_likelihoods_one(
+        self, taus: list[float], restricted: bool, known: list[Any] | None = None
+    ) -> list[float]:
+        """:meth:`log_likelihood` of the single analysis at several ``taus``, as floats.
+
+        One ``log`` call for all of them. ``known[i]``, where given, is ``S_1`` at
+        ``taus[i]`` (e.g. from a grid), else the sums come from :meth:`sums`.
+        """
+        logv = np.add.reduce(np.log(np.add.outer(taus, self._v)), axis=1).tolist()
+        out = []
+        for i, t in enumerate(taus):
+            s1 = known[i] if known is not None and known[i] is not None else self.sums(t, 1)[0]
+            mu = s1[1] / s1[0]
+            value = -0.5 * (logv[i] + (s1[2] - mu * s1[1]))
+            out.append(value - 0.5 * math.log(s1[0]) if restricted else value)
+        return out
 
     def log_likelihood(self, tau2: np.ndarray, restricted: bool) -> np.ndarray:
         """``-1/2 [sum log(v + tau2) + Q_gen(tau2)]``, minus ``1/2 log(sum w)`` for REML."""

@@ -185,7 +185,10 @@ def maximise_likelihood(
             points=points[0].tolist(),
             at_start=int(at_start[0]),
             f=scan(design, make_score, points)[0].tolist(),
-            log_likelihood=lambda t: float(log_likelihood(design, np.array([t]), restricted)[0]),
+            log_likelihoods=lambda taus, grid: [
+                float(log_likelihood(design, np.array([t]), restricted)[0])
+                for t in [*taus, *(points[0, g] for g in grid)]
+            ],
         )
     rows = np.arange(n)
     points, at_start = _grid_with_start(upper, start)

@@ -13,6 +13,7 @@ matrix product (:meth:`metaatt._intercept.InterceptEquation.scan`).
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections.abc import Callable
 
@@ -63,16 +64,10 @@ def maximise_intercept_one(design: Design, restricted: bool, name: str) -> Array
 
     root_equation = InterceptEquation(sums, "reml-ratio" if restricted else "ml-ratio")
 
-    def log_likelihood(tau2: float) -> float:
-        return sums.log_likelihood_one(tau2, restricted)
-
-    def at_grid_point(g: int) -> float:  # from the grid's sums (no new power sums)
-        if s1 is None:
-            return log_likelihood(points[g])
-        sw, s11, s12 = s1[:, g].tolist()
-        logv = float(np.add.reduce(np.log(v + points[g])))
-        value = -0.5 * (logv + (s12 - s11 / sw * s11))
-        return value - 0.5 * math.log(sw) if restricted else value
+    def log_likelihoods(taus: list[float], grid: list[int]) -> list[float]:
+        # at each of taus, then at the grid points ``grid`` (from the grid's sums, if any)
+        known = None if s1 is None else [None] * len(taus) + [s1[:, g].tolist() for g in grid]
+        return sums.log_likelihoods_one([*taus, *(points[g] for g in grid)], restricted, known)
 
     return maximise_one(
         root_equation,
@@ -80,9 +75,8 @@ def maximise_intercept_one(design: Design, restricted: bool, name: str) -> Array
         points=points,
         at_start=at_start,
         f=f,
-        log_likelihood=log_likelihood,
+        log_likelihoods=log_likelihoods,
         equation=equation,
-        grid_log_likelihood=at_grid_point,
     )
 
 
@@ -93,17 +87,16 @@ def maximise_one(
     points: list[float],
     at_start: int,
     f: list[float],
-    log_likelihood: Callable[[float], float],
+    log_likelihoods: Callable[[list[float], list[int]], list[float]],
     equation: Callable[[int], float] | None = None,
-    grid_log_likelihood: Callable[[int], float] | None = None,
 ) -> Arrays:
     """``(tau2, at_boundary, converged, iterations, higher_maximum)``, each of shape ``(1,)``.
 
     ``points`` is the sorted grid with the start at position ``at_start``, ``f`` the score
     there. ``score`` is the equation for the root finder (the score, or an equation with
-    the same sign and roots, whose value at ``points[g]`` is ``equation(g)``; default ``f``);
-    ``grid_log_likelihood(g)`` is the likelihood at ``points[g]`` (default: from
-    ``log_likelihood``).
+    the same sign and roots, whose value at ``points[g]`` is ``equation(g)``; default ``f``).
+    ``log_likelihoods(taus, grid)`` is the log-likelihood at each of ``taus`` and then at
+    ``points[g]`` for each ``g`` in ``grid`` (all needed values in one call).
     """
     equation = f.__getitem__ if equation is None else equation
     last = len(points) - 1
@@ -129,18 +122,14 @@ def maximise_one(
             f"method {name!r}: the tau2 estimating equation did not converge "
             f"(analysis 1, last value {tau2:.6g})"
         )
-    ll = log_likelihood(tau2)
-    ll0 = log_likelihood(0.0)
+    # candidates for another maximum: grid points just below a + to - change of the score
+    rising = [g for g, (here, above) in enumerate(itertools.pairwise(f)) if here > 0.0 >= above]
+    ll, ll0, *cand_ll = log_likelihoods([tau2, 0.0], rising)
     if ll0 > ll:  # metafor: "Fisher scoring may have gotten stuck"; reports 0
         tau2 = 0.0
     ll = max(ll, ll0)
     higher = math.nan
-    rising = [g for g in range(last) if f[g] > 0.0 and f[g + 1] <= 0.0]
     if rising:
-        if grid_log_likelihood is None:
-            cand_ll = [log_likelihood(points[g]) for g in rising]
-        else:
-            cand_ll = [grid_log_likelihood(g) for g in rising]
         best = max(range(len(rising)), key=cand_ll.__getitem__)  # first of equal maxima
         if cand_ll[best] > ll + 1e-9 * (1.0 + abs(ll)):  # rare: locate the other maximum
             j = rising[best]
