@@ -47,7 +47,15 @@ from ._frozen import build
 from ._wls import Design, wls
 from .tau2 import Tau2Estimate, estimate_tau2
 
-__all__ = ["TESTS", "ModelFit", "critical_value", "fit_model", "per_distinct_df", "two_sided_p"]
+__all__ = [
+    "TESTS",
+    "ModelFit",
+    "critical_value",
+    "fit_model",
+    "per_distinct_df",
+    "two_sided_p",
+    "two_sided_p_one",
+]
 
 #: test name -> (distribution, Knapp-Hartung scaling, ad hoc floor at 1)
 TESTS: dict[str, tuple[str, bool, bool]] = {
@@ -105,19 +113,23 @@ def _scalar(value: Any) -> bool:
     return not isinstance(value, np.ndarray) or value.ndim == 0
 
 
+def two_sided_p_one(statistic: float, df: float) -> float:
+    """:func:`two_sided_p` of one statistic (Python floats in, a Python float out)."""
+    a = -abs(statistic)
+    return float(2.0 * (special.ndtr(a) if math.isinf(df) else special.stdtr(df, a)))
+
+
 def two_sided_p(statistic: np.ndarray, df: np.ndarray | float) -> np.ndarray:
     """Two-sided p-value of a z (``df = inf``) or t statistic; ``df`` broadcasts on the left.
 
     Scalar ``statistic`` and ``df`` give a scalar.
     """
     if _scalar(statistic) and _scalar(df):  # the same calls on scalars
-        a, d = -abs(float(statistic)), float(df)
-        return 2.0 * (special.ndtr(a) if math.isinf(d) else special.stdtr(d, a))
+        return two_sided_p_one(float(statistic), float(df))
     stat = np.asarray(statistic, dtype=float)
     df = np.asarray(df, dtype=float)
     if stat.shape == (1,) and df.shape == (1,):  # one analysis: the same calls on floats
-        a, d = -abs(stat.item(0)), df.item(0)
-        return np.array([2.0 * (special.ndtr(a) if math.isinf(d) else special.stdtr(d, a))])
+        return np.array([two_sided_p_one(stat.item(0), df.item(0))])
     if df.shape != stat.shape:
         df = np.broadcast_to(df.reshape(df.shape + (1,) * (stat.ndim - df.ndim)), stat.shape)
     finite = np.isfinite(df)
@@ -184,14 +196,19 @@ class ModelFit:
     @property
     def qe_pval(self) -> np.ndarray:
         if self.qe.shape == (1,):  # one analysis: the same call on floats
-            df = self.qe_df.item(0)
-            if df <= 0:
-                return np.array([np.nan])
-            return np.array([special.chdtrc(max(df, 1.0), self.qe.item(0))])
+            return np.array([self.qe_pval_one])
         with np.errstate(invalid="ignore"):
             return np.where(
                 self.qe_df > 0, special.chdtrc(np.maximum(self.qe_df, 1), self.qe), np.nan
             )
+
+    @property
+    def qe_pval_one(self) -> float:
+        """:attr:`qe_pval` of analysis 0 as a Python float."""
+        df = self.qe_df.item(0)
+        if df <= 0:
+            return math.nan
+        return float(special.chdtrc(max(df, 1.0), self.qe.item(0)))
 
 
 def fit_model(

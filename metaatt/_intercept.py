@@ -322,17 +322,18 @@ class InterceptSums:
         """
         n = points.shape[0]
         w = np.empty((2 * n, self._v.shape[0]))
-        np.add.outer(points, self._v, out=w[:n])
-        np.reciprocal(w[:n], out=w[:n])
-        np.multiply(w[:n], w[:n], out=w[n:])
+        w1 = w[:n]
+        np.add.outer(points, self._v, out=w1)
+        np.reciprocal(w1, out=w1)
+        np.multiply(w1, w1, out=w[n:])
         s = self._table @ w.T
-        s1, s2 = s[:, :n], s[:, n:]
-        if points[0] == 0.0 and 0.0 not in self._memo:  # the common-effect fit asks for these
-            self._memo[0.0] = [s1[:, 0].tolist(), s2[:, 0].tolist()]
-        sw = s1[0]
-        mu = s1[1] / sw
-        ypy2 = s2[2] - 2.0 * mu * s2[1] + mu * mu * s2[0]
-        return ypy2, (sw - s2[0] / sw if restricted else sw), s1
+        s1 = s[:, :n]
+        (sw, s11, _), (s20, s21, s22) = s1, s[:, n:]
+        if 0.0 not in self._memo and points[0] == 0.0:  # the common-effect fit asks for these
+            self._memo[0.0] = s[:, [0, n]].T.tolist()
+        mu = s11 / sw
+        ypy2 = s22 - 2.0 * mu * s21 + mu * mu * s20
+        return ypy2, (sw - s20 / sw if restricted else sw), s1
 
     def trace_pp(self, tau2: np.ndarray) -> np.ndarray:
         """``tr(PP)`` as a ``(B,)`` array (the REML expected information is half of it)."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._fit import ModelFit, critical_value, two_sided_p
+from ._fit import ModelFit, critical_value, two_sided_p, two_sided_p_one
 from .qprofile import q_profile_interval
 
 __all__ = [
@@ -132,7 +132,7 @@ def _scalars(fit: ModelFit, level: float) -> dict[str, Any]:
         "se": se,
         "statistic": statistic,
         "df": df,
-        "pval": float(two_sided_p(statistic, df)),
+        "pval": two_sided_p_one(statistic, df),
         "ci_low": estimate - half,
         "ci_high": estimate + half,
         "pi_low": pi_low,
@@ -144,7 +144,7 @@ def _scalars(fit: ModelFit, level: float) -> dict[str, Any]:
         "h2": fit.h2.item(0),
         "q": fit.qe.item(0),
         "q_df": int(fit.qe_df.item(0)),
-        "q_pval": fit.qe_pval.item(0),
+        "q_pval": fit.qe_pval_one,
         "s2": fit.s2.item(0),
         "hksj_scale": fit.knha_scale.item(0),
         "tau2_at_boundary": bool(estimate_tau2.at_boundary.item(0)),
