@@ -227,7 +227,11 @@ class InterceptSums:
         One ``log`` call for all of them. ``known[i]``, where given, is ``S_1`` at
         ``taus[i]`` (e.g. from a grid), else the sums come from :meth:`sums`.
         """
-        logv = np.add.reduce(np.log(np.add.outer(taus, self._v)), axis=1).tolist()
+        if self._table_t is not None:  # a short analysis: one (len(taus), k) table
+            logs = np.add.outer(taus, self._v)
+            logv = np.add.reduce(np.log(logs, out=logs), axis=1).tolist()
+        else:  # memory stays linear in k
+            logv = [float(np.add.reduce(np.log(self._v + t))) for t in taus]
         out = []
         for i, t in enumerate(taus):
             s1 = known[i] if known is not None and known[i] is not None else self.sums(t, 1)[0]
