@@ -318,13 +318,13 @@ class InterceptSums:
         with np.errstate(divide="ignore", invalid="ignore"):
             return 1.0 - b / ypy2, (slope_b * ypy2 - 2.0 * b * ypy3) / (ypy2 * ypy2)
 
-    def grid_parts_one(self, points: np.ndarray, restricted: bool) -> tuple[np.ndarray, ...]:
+    def grid_parts_one(self, points: list[float], restricted: bool) -> tuple[np.ndarray, ...]:
         """:meth:`score_parts` of the single analysis at ``G`` points, and ``S_1`` there.
 
         One ``(3, k) x (k, 2G)`` product gives ``S_1`` and ``S_2`` at every point; returns
         ``a``, ``b`` (shape ``(G,)``) and ``S_1`` (``(3, G)``).
         """
-        n = points.shape[0]
+        n = len(points)
         w = np.empty((2 * n, self._v.shape[0]))
         w1 = w[:n]
         np.add.outer(points, self._v, out=w1)

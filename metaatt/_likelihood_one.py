@@ -53,7 +53,7 @@ def maximise_intercept_one(design: Design, restricted: bool, name: str) -> Array
         f = score.scan(np.array([points]))[0].tolist()
         parts = s1 = None
     else:
-        a, b, s1 = sums.grid_parts_one(np.array(points), restricted)
+        a, b, s1 = sums.grid_parts_one(points, restricted)
         f = (0.5 * (a - b)).tolist()
         parts = (a.tolist(), b.tolist())
 

@@ -139,7 +139,7 @@ def check_same_length(**arrays: np.ndarray) -> int:
 
 def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``choices`` (exact match), else raise."""
-    if isinstance(value, str) and isinstance(choices, tuple | list) and value in choices:
+    if isinstance(value, str) and isinstance(choices, (tuple, list)) and value in choices:
         return value
     choices = list(choices)
     if isinstance(value, str) and value in choices:
