@@ -14,6 +14,11 @@ The I^2 and H^2 bounds are the tau^2 bounds pushed through
 ``I2 = 100 tau2 / (tau2 + s2)`` and ``H2 = (tau2 + s2) / s2``, with ``s2`` the typical
 within-study variance.
 
+The bounds are solved to 1e-10 without an upper search limit. metafor's ``confint`` solves
+them with ``uniroot``'s default tolerance (about 1e-4) and searches the upper bound only up
+to ``max(100, 10 tau2)`` (printing ``>100``); with ``control = list(tol = 1e-12,
+tau2.max = 1e6)`` it gives the numbers computed here.
+
 References
 ----------
 Viechtbauer, W. (2007). Confidence intervals for the amount of heterogeneity in
