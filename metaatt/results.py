@@ -114,8 +114,14 @@ class PoolResult(TextSummary):
         any of them (yi, vi, labels, data, excluded, measure, synthetic, notes).
         """
         weights = fit.weights[0]
-        state = dict(_DEFAULTS)
-        state.update(pooled_scalars(fit, level, _SCALAR_FIELDS))
+        # every field but the Q-profile ones, which __getattr__ computes on first access;
+        # set directly (the generated __init__ would only do the same, field by field)
+        result = object.__new__(cls)
+        state = result.__dict__
+        state.update(pooled_scalars(fit, level))
+        for name in _DERIVED_SCALARS:  # properties of the result (e.g. tau), not fields
+            del state[name]
+        state.update(_DEFAULTS)
         state["method"], state["test"] = fit.method, fit.test
         state["level"] = fit.level if level is None else level
         state["weights"] = 100.0 * weights / np.add.reduce(weights)
@@ -129,10 +135,6 @@ class PoolResult(TextSummary):
             if key not in _FIELD_NAMES or key in _INTERVAL_FIELDS:
                 raise TypeError(f"PoolResult.from_fit: unexpected argument {name!r}")
             state[key] = value
-        # every field but the Q-profile ones, which __getattr__ computes on first access;
-        # set directly (the generated __init__ would only do the same, field by field)
-        result = object.__new__(cls)
-        result.__dict__.update(state)
         return result
 
     def __getattr__(self, name: str) -> Any:
@@ -412,6 +414,10 @@ _SCALAR_FIELDS = tuple(
 #: the Q-profile interval fields, computed on first access (see PoolResult.__getattr__)
 _INTERVAL_FIELDS = tuple(name for name in INTERVAL_COLUMNS if name in _SCALAR_FIELDS)
 _SCALAR_FIELDS = tuple(name for name in _SCALAR_FIELDS if name not in _INTERVAL_FIELDS)
+#: statistics of pooled_scalars that the result derives itself (properties such as tau)
+_DERIVED_SCALARS = tuple(
+    name for name in POOLED_COLUMNS if name not in _SCALAR_FIELDS and name not in INTERVAL_COLUMNS
+)
 #: fields built on first access (see PoolResult._lazy)
 _LAZY_FIELDS = ("labels", "data", "excluded")
 _FIELD_NAMES = frozenset(f.name for f in dataclasses.fields(PoolResult))
