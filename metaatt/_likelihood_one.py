@@ -45,9 +45,9 @@ def maximise_intercept_one(design: Design, restricted: bool, name: str) -> Array
     upper = max(0.5 * (c + math.sqrt(c * c + 4.0 * c * (vmax - vmin))) - vmin, 0.0) * (1.0 + 1e-9)
     he = (rss - float(np.add.reduce(v)) * (1.0 - 1.0 / k)) / (k - 1) if k > 1 else 0.0
     start = min(max(he, 0.0), upper)
-    grid = (upper * SCAN_FRACTIONS).tolist()
-    at_start = bisect.bisect_right(grid, start)  # a stable sort puts the start after ties
-    points = [*grid[:at_start], start, *grid[at_start:]]
+    points = (upper * SCAN_FRACTIONS).tolist()
+    at_start = bisect.bisect_right(points, start)  # a stable sort puts the start after ties
+    points.insert(at_start, start)
     if v.shape[0] * len(points) > GRID_CELLS:  # a long analysis: point by point
         score = InterceptEquation(sums, "reml" if restricted else "ml")
         f = score.scan(np.array([points]))[0].tolist()
