@@ -229,6 +229,13 @@ def fit_model(
         tau2_estimate = estimate_tau2(design, method, user_weights)
     estimate = tau2_estimate
     tau2 = estimate.tau2
+    if (
+        user_weights is None
+        and design.has_power_sums
+        and design.intercept.single
+        and not design.any_saturated
+    ):
+        return _fit_one(design, method, test, level, estimate)
     if user_weights is None and design.has_power_sums:  # a lookup (metaatt._intercept)
         estimate_mu, variance, q_gen = design.intercept.wls(tau2)
         coef, vcov = estimate_mu[:, None], variance[:, None, None]
@@ -299,6 +306,57 @@ def fit_model(
         i2=i2,
         h2=h2,
         knha_scale=knha_scale,
+    )
+
+
+def _fit_one(
+    design: Design, method: str, test: str, level: float, estimate: Tau2Estimate
+) -> ModelFit:
+    """:func:`fit_model` of one intercept-only analysis with ``k >= 2``, from its power sums.
+
+    The same arithmetic on Python floats (IEEE doubles, so bitwise the same values);
+    only the fields of the :class:`ModelFit` are arrays. For one small analysis the
+    array version spends most of its time creating and indexing length-1 arrays.
+    """
+    sums = design.intercept
+    tau2 = estimate.tau2.item(0)
+    mu, variance, q_gen = sums.wls_one(tau2)
+    df_resid = float(design.k.item(0) - design.p)
+    distribution, scaled, adhoc = TESTS[test]
+    knha_scale = 1.0
+    if scaled:
+        knha_scale = q_gen / df_resid
+        if adhoc:
+            knha_scale = max(knha_scale, 1.0)  # NaN stays NaN, as with np.maximum
+        variance = variance * knha_scale
+    qe, trace_p = design.fe_statistics  # cached: the Q-profile reuses them
+    trace_p0 = trace_p.item(0)
+    if method == "EE" or not trace_p0 > 0.0:
+        s2, i2, h2 = _heterogeneity_guarded(
+            method, estimate.tau2, qe, trace_p, np.array([df_resid])
+        )
+    else:
+        s2_one = df_resid / trace_p0
+        s2 = np.array([s2_one])
+        i2 = np.array([100.0 * tau2 / (tau2 + s2_one)])
+        h2 = np.array([(tau2 + s2_one) / s2_one])
+    return build(
+        ModelFit,
+        design=design,
+        method=method,
+        test=test,
+        level=level,
+        tau2_estimate=estimate,
+        coef=np.array([[mu]]),
+        vcov=np.array([[[variance]]]),
+        df=np.array([df_resid if distribution == "t" else math.inf]),
+        weights=1.0 / (design.v + tau2),
+        qe=qe,
+        qe_df=np.array([df_resid]),
+        s2=s2,
+        i2=i2,
+        h2=h2,
+        knha_scale=np.array([knha_scale]),
     )
 
 

@@ -179,15 +179,17 @@ class InterceptSums:
 
         ``mu = centre + S_11 / S_10`` (the outcomes are centred), ``Q_gen = S_12 - mu S_11``.
         """
+        if self.single:
+            return tuple(np.array([value]) for value in self.wls_one(float(tau2[0])))
         s1 = self.sums(tau2, 1)[0]
         mu = s1[1] / s1[0]
-        if self.single:
-            return (
-                np.array([self.centre.item(0) + mu]),
-                np.array([1.0 / s1[0]]),
-                np.array([s1[2] - mu * s1[1]]),
-            )
         return self.centre + mu, 1.0 / s1[0], s1[2] - mu * s1[1]
+
+    def wls_one(self, tau2: float) -> tuple[float, float, float]:
+        """:meth:`wls` of the single analysis at one ``tau2``, as Python floats."""
+        s1 = self.sums(tau2, 1)[0]
+        mu = s1[1] / s1[0]
+        return self.centre.item(0) + mu, 1.0 / s1[0], s1[2] - mu * s1[1]
 
     def fe_statistics(self) -> tuple[np.ndarray, np.ndarray]:
         """Cochran's ``Q = Q_gen(0)`` and ``tr(P)`` at ``tau2 = 0``, ``(B,)`` each."""
