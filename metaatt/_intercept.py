@@ -342,9 +342,11 @@ class InterceptSums:
         return ypy2, (sw - s20 / sw if restricted else sw), s1
 
     def trace_pp(self, tau2: np.ndarray) -> np.ndarray:
-        """``tr(PP)`` as a ``(B,)`` array (the REML expected information is half of it)."""
+        """``tr(PP)`` as a ``(B,)`` array (the REML expected information is half of it).
+
+        One analysis: a Python float (``tau2`` may be a float too).
+        """
         s1, s2, s3 = self.sums(tau2, 3)
         sw, sw2 = s1[0], s2[0]
         ratio = sw2 / sw
-        value = sw2 - 2.0 * s3[0] / sw + ratio * ratio
-        return np.array([value]) if self.single else value
+        return sw2 - 2.0 * s3[0] / sw + ratio * ratio

@@ -48,6 +48,7 @@ meta-regression models. BMC Med Res Methodol, 14, 103).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -250,7 +251,10 @@ def tau2_reml(design: Design, weights: np.ndarray | None = None) -> Tau2Estimate
 
     def se(tau2: np.ndarray) -> np.ndarray:
         if design.X is None:
-            return np.sqrt(2.0 / design.intercept.trace_pp(tau2))
+            trace = design.intercept.trace_pp(tau2)
+            if isinstance(trace, float) and trace > 0.0:  # one analysis: the same, in floats
+                return np.array([math.sqrt(2.0 / trace)])
+            return np.sqrt(2.0 / np.reshape(trace, -1))
         fit = wls(design, design.weights(tau2))
         return np.sqrt(2.0 / fit.trace_psps(design.mask))
 
