@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import metaatt
@@ -113,6 +113,7 @@ def test_subgroup_label_order_does_not_matter(data, mode):
 
 @settings(max_examples=8, deadline=None)
 @given(st.integers(0, 10_000), st.floats(0.1, 10))
+@example(618, 0.9)  # sigma2 ~ 2e-5 on a flat likelihood: once stopped 9e-5 short
 def test_multilevel_invariances(seed, scale):
     rng = np.random.default_rng(seed)
     study = np.repeat(np.arange(8), rng.integers(1, 4, 8))
