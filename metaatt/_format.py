@@ -5,8 +5,10 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "TextSummary",
@@ -48,6 +50,8 @@ def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def html_table(frame: pd.DataFrame, caption: str | None = None, digits: int = 4) -> str:
     """A small HTML table (no index) with numbers rounded for display."""
+    import pandas as pd
+
     shown = frame.copy()
     for column in shown.columns:
         if pd.api.types.is_float_dtype(shown[column]):

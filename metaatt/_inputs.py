@@ -16,10 +16,12 @@ import warnings
 from collections.abc import Sequence, Sized
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from ._frozen import build
 from ._validate import (
@@ -30,6 +32,7 @@ from ._validate import (
     check_same_length,
     describe_row,
     first_bad,
+    is_frame,
 )
 from .errors import MetaattError, StudyExcludedWarning
 
@@ -71,6 +74,8 @@ class EffectInputs:
     @cached_property
     def excluded(self) -> pd.DataFrame:
         """One row per excluded study: study, row (1-based), reason."""
+        import pandas as pd
+
         rows = sorted(self.reasons)
         return pd.DataFrame(
             {
@@ -83,6 +88,8 @@ class EffectInputs:
     @cached_property
     def data(self) -> pd.DataFrame:
         """The included rows: every input column plus ``yi``, ``vi`` (and ``study``)."""
+        import pandas as pd
+
         included = self.included
         if self.source is not None:
             table = self.source.loc[included].copy() if not included.all() else self.source.copy()
@@ -120,7 +127,7 @@ class _NumberedLabels(Sequence[str]):
 def resolve_column(value: Any, name: str, data: pd.DataFrame | None) -> Any:
     """A column of ``data`` when ``value`` is a column name, else ``value`` itself."""
     if isinstance(value, str):
-        if data is not None and not isinstance(data, pd.DataFrame):
+        if data is not None and not is_frame(data):
             raise MetaattError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
         if data is None:
             raise MetaattError(f"{name}: got the column name {value!r} but no data= table")
@@ -129,7 +136,7 @@ def resolve_column(value: Any, name: str, data: pd.DataFrame | None) -> Any:
                 f"{name}: column {value!r} is not in data; available: {list(data.columns)}"
             )
         column = data[value]
-        if isinstance(column, pd.DataFrame):
+        if is_frame(column):
             raise MetaattError(
                 f"{name}: data has {column.shape[1]} columns named {value!r}; rename or drop "
                 "the duplicates"
@@ -143,6 +150,8 @@ def _default_labels(data: pd.DataFrame | None, k: int) -> Sequence[str]:
         for column in _LABEL_COLUMNS:
             if column in data.columns:
                 return [str(x) for x in data[column]]
+        import pandas as pd  # a table was passed: pandas is loaded
+
         if not isinstance(data.index, pd.RangeIndex):
             return [str(x) for x in data.index]
     return _NumberedLabels(k)
@@ -191,7 +200,7 @@ def read_effects(
         inputs = _plain_arrays(yi, vi)
         if inputs is not None:
             return inputs, {}
-    if isinstance(yi, pd.DataFrame):
+    if is_frame(yi):
         if data is not None:
             raise MetaattError("yi: got a table and data= as well; pass one of them")
         data, yi = yi, "yi"
@@ -200,7 +209,7 @@ def read_effects(
                 vi = "vi"
             elif "sei" in data.columns:
                 sei = "sei"
-    if data is not None and not isinstance(data, pd.DataFrame):
+    if data is not None and not is_frame(data):
         raise MetaattError(f"data: expected a pandas DataFrame, got {type(data).__name__}")
     if vi is not None and sei is not None:
         raise MetaattError("vi, sei: give the sampling variances or the standard errors, not both")
@@ -263,9 +272,10 @@ def read_effects(
         detail = "; ".join(f"{label_list[i]}: {r}" for i, r in reasons.items())
         raise MetaattError(f"yi: no study can be analysed ({detail})")
     # attachment layer: refuse to pool effect sizes on different metrics (metaatt.extract.metrics)
-    from .extract.metrics import check_metric_mix
+    if data is not None:
+        from .extract.metrics import check_metric_mix
 
-    check_metric_mix(data, included, label_list, allow_mixed_metrics=allow_mixed_metrics)
+        check_metric_mix(data, included, label_list, allow_mixed_metrics=allow_mixed_metrics)
 
     if reasons:
         listing = "; ".join(f"{label_list[i]} ({reasons[i]})" for i in sorted(reasons))
@@ -278,6 +288,8 @@ def read_effects(
     measure = None
     synthetic = False
     if data is not None:
+        import pandas as pd  # a table was passed: pandas is loaded
+
         measure = data.attrs.get("measure")
         synthetic = bool(data.attrs.get("synthetic", False)) or (
             "synthetic" in data.columns
@@ -363,6 +375,8 @@ def _exclusion_reasons(
         problems = [name for name, nan in columns.items() if nan[i]]
         given = None
         if data is not None and REASON_COLUMN in data.columns:
+            import pandas as pd  # a table was passed: pandas is loaded
+
             value = data[REASON_COLUMN].iloc[i]
             if not pd.isna(value) and str(value).strip():
                 given = str(value)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from scipy import special
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["forest_study_rows", "study_table"]
 
@@ -20,6 +23,8 @@ def study_table(
     -----
     ``yi +/- z_{(1 + level)/2} sqrt(vi)`` (as metafor's ``forest`` and ``summary.escalc``).
     """
+    import pandas as pd  # loaded when a table is first asked for
+
     crit = special.ndtri(0.5 + level / 2.0)
     se = np.sqrt(vi)
     return pd.DataFrame(
@@ -38,6 +43,8 @@ def study_table(
 def forest_study_rows(studies: pd.DataFrame, **extra: object) -> pd.DataFrame:
     """The ``kind = "study"`` rows of a forest frame from a :func:`study_table`; ``extra``
     adds columns (e.g. ``group=None``)."""
+    import pandas as pd
+
     return pd.DataFrame(
         {
             "label": studies.study,

@@ -8,13 +8,16 @@ reaches numpy and never turns into a silent NaN.
 from __future__ import annotations
 
 import difflib
+import sys
 from collections.abc import Hashable, Iterable, Mapping, Sequence, Set
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from .errors import MetaattError
 
@@ -30,7 +33,28 @@ __all__ = [
     "check_seed",
     "describe_row",
     "first_bad",
+    "is_frame",
+    "is_pandas_na",
+    "is_series",
 ]
+
+
+def is_frame(value: Any) -> bool:
+    """``value`` is a pandas DataFrame (without importing pandas: none exists before it is)."""
+    pd = sys.modules.get("pandas")
+    return pd is not None and isinstance(value, pd.DataFrame)
+
+
+def is_series(value: Any) -> bool:
+    """``value`` is a pandas Series (without importing pandas)."""
+    pd = sys.modules.get("pandas")
+    return pd is not None and isinstance(value, pd.Series)
+
+
+def is_pandas_na(value: Any) -> bool:
+    """``value`` is ``pandas.NA`` (without importing pandas)."""
+    pd = sys.modules.get("pandas")
+    return pd is not None and value is pd.NA
 
 
 def describe_row(index: int, labels: Sequence[Any] | None = None) -> str:
@@ -74,13 +98,13 @@ def as_float_vector(
         raise MetaattError(f"{name}: a value is required, got None")
     if isinstance(values, str):
         raise MetaattError(f"{name}: expected numbers, got the string {values!r}")
-    if isinstance(values, pd.DataFrame):
+    if is_frame(values):
         raise MetaattError(f"{name}: expected a 1-D sequence of numbers, got a DataFrame")
     if isinstance(values, Mapping | Set):
         raise MetaattError(
             f"{name}: expected a 1-D sequence of numbers, got a {type(values).__name__}"
         )
-    if isinstance(values, pd.Series):
+    if is_series(values):
         values = values.to_numpy(dtype=object if values.dtype == object else None)
     try:
         arr = np.asarray(values)
@@ -97,7 +121,9 @@ def as_float_vector(
         raise MetaattError(f"{name}: expected real numbers, got values of type {arr.dtype}")
     if arr.dtype.kind not in "biuf":
         try:
-            arr = np.array([np.nan if v is None or v is pd.NA else v for v in arr], dtype=float)
+            arr = np.array(
+                [np.nan if v is None or is_pandas_na(v) else v for v in arr], dtype=float
+            )
         except (TypeError, ValueError):
             bad = next(i for i, v in enumerate(arr) if not _is_number_or_missing(v))
             value = arr[bad].item() if isinstance(arr[bad], np.generic) else arr[bad]
@@ -117,7 +143,7 @@ def as_float_vector(
 
 
 def _is_number_or_missing(value: Any) -> bool:
-    if value is None or value is pd.NA:
+    if value is None or is_pandas_na(value):
         return True
     if isinstance(value, complex | np.complexfloating):
         return False
@@ -209,16 +235,18 @@ def check_labels(values: Any, name: str, labels: Sequence[Any] | None = None) ->
     """
     if values is None:
         raise MetaattError(f"{name}: a label for every row is required, got None")
-    if isinstance(values, pd.DataFrame):
+    if is_frame(values):
         raise MetaattError(f"{name}: expected one label per row, got a DataFrame")
     if isinstance(values, Mapping | Set | str | bytes):
         raise MetaattError(f"{name}: expected one label per row, got a {type(values).__name__}")
-    if isinstance(values, pd.Series):
+    if is_series(values):
         series = values.reset_index(drop=True)
     else:
         if isinstance(values, np.ndarray) and values.ndim > 1:
             raise MetaattError(f"{name}: expected one label per row, got shape {values.shape}")
         try:
+            import pandas as pd
+
             series = pd.Series(list(values) if not isinstance(values, np.ndarray) else values)
         except TypeError:
             raise MetaattError(

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ._fit import TESTS, fit_model
 from ._inputs import read_effects
@@ -21,6 +19,9 @@ from .errors import (
 )
 from .results import PoolResult
 from .tau2 import TAU2_ESTIMATORS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["METHODS", "TEST_ALIASES", "normalize_method", "normalize_test", "pool"]
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 import html
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ._fit import ModelFit
 from ._format import TextSummary, fmt, fmt_p, footer_html, footer_lines, html_table, text_table
@@ -21,7 +20,10 @@ from ._pooled import (
     pooled_statistics,
 )
 from ._studies import forest_study_rows, study_table
-from ._validate import check_choice, check_level
+from ._validate import check_choice, check_level, is_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["PoolResult"]
 
@@ -264,6 +266,8 @@ class PoolResult(TextSummary):
                     "kind": "prediction",
                 }
             )
+        import pandas as pd
+
         frame = pd.concat([rows, pd.DataFrame(extra)], ignore_index=True)
         frame.attrs.update(
             {
@@ -283,7 +287,7 @@ class PoolResult(TextSummary):
                 out["labels"] = list(self.labels)
                 continue
             value = getattr(self, f.name)
-            if f.name.startswith("_") or isinstance(value, pd.DataFrame):
+            if f.name.startswith("_") or is_frame(value):
                 continue
             if isinstance(value, np.ndarray):
                 value = value.tolist()
@@ -370,6 +374,8 @@ class PoolResult(TextSummary):
         )
 
     def _repr_html_(self) -> str:
+        import pandas as pd
+
         pct = f"{100 * self.level:g}%"
         title = ("SYNTHETIC DATA - " if self.synthetic else "") + (
             "Common-effect model"

@@ -28,6 +28,21 @@ def test_pooling_loads_no_heavy_dependency():
     assert out.stdout.strip() == ""
 
 
+def test_pooling_arrays_needs_neither_pandas_nor_scipy_stats():
+    """`import metaatt; metaatt.pool(...)` on arrays is the start-up time of a script or CLI:
+    numpy and scipy.special only; pandas loads with the first table (to_frame, summary)."""
+    code = (
+        "import sys, metaatt\n"
+        "r = metaatt.pool([0.1, 0.3, 0.2, 0.6], [0.01, 0.02, 0.015, 0.03], test='hksj')\n"
+        "numbers = (r.estimate, r.pi_low, r.tau2_ci_high, r.i2_ci_low, r.to_dict())\n"
+        "print(','.join(m for m in ('pandas', 'scipy.stats') if m in sys.modules))\n"
+        "r.to_frame()\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True"]
+
+
 def test_unknown_attribute_is_an_attribute_error():
     import metaatt
 
