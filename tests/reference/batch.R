@@ -67,7 +67,7 @@ for (d in datasets) {
         q = num(res$QE), q_pval = num(res$QEp)
       )
       if (m != "EE" && k > 1 && t == "z") {
-        ci <- suppressWarnings(confint(res, control = list(tol = 1e-12)))$random
+        ci <- suppressWarnings(confint(res, control = list(tol = 1e-12, tau2.max = 1e6)))$random
         row$tau2_ci_low <- num(ci["tau^2", "ci.lb"])
         row$tau2_ci_high <- num(ci["tau^2", "ci.ub"])
         row$i2_ci_low <- num(ci["I^2(%)", "ci.lb"])

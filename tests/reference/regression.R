@@ -15,7 +15,7 @@ suppressMessages({
 })
 
 ctrl <- list(threshold = 1e-12, tol = 1e-12, maxiter = 100000, stepadj = 0.5)
-ci_ctrl <- list(tol = 1e-12, maxiter = 10000)
+ci_ctrl <- list(tol = 1e-12, maxiter = 10000, tau2.max = 1e6)  # no ">100" censoring of the upper bound
 
 fit_rma <- function(yi, vi, mods = NULL, method = "REML", test = "z", intercept = TRUE,
                     weights = NULL) {
