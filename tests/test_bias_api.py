@@ -96,6 +96,29 @@ def test_trim_and_fill_without_missing_studies():
     assert res.estimate == pytest.approx(fit("bcg").estimate, rel=1e-12)
 
 
+def test_trim_and_fill_ilim_narrower_than_the_data_holds_observed_outcomes_with_a_warning():
+    res = fit("bcg", "EE")  # 4 studies filled on the right; log risk ratios -1.6 to 0.01
+    with pytest.warns(metaatt.InfeasibleAssumptionWarning, match=r"ilim = \[-1, 0\]") as caught:
+        tf = metaatt.trim_and_fill(res, ilim=(-1.0, 0.0))
+    named = str(caught[0].message)
+    assert tf.k0 > 0
+    outside = [lab for lab, y in zip(res.labels, res.yi, strict=True) if not -1.0 <= y <= 0.0]
+    assert outside and all(lab in named for lab in outside)
+    assert tf.result.yi.min() >= -1.0 and tf.result.yi.max() <= 0.0
+    observed = tf.result.data.loc[~tf.result.data["filled"], "yi"].to_numpy()
+    np.testing.assert_array_equal(observed, np.clip(res.yi, -1.0, 0.0))
+    assert any("ilim" in note for note in tf.result.notes)
+
+
+def test_trim_and_fill_ilim_leaves_the_model_alone_when_nothing_is_filled():
+    res = fit("bcg")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tf = metaatt.trim_and_fill(res, estimator="R0", ilim=(-1.0, 0.0))
+    assert tf.k0 == 0
+    np.testing.assert_array_equal(tf.result.yi, res.yi)
+
+
 def test_trim_and_fill_keeps_synthetic_flag():
     data = DATASETS["r02"]
     import pandas as pd
@@ -173,8 +196,10 @@ def test_bad_input_messages():
         metaatt.trim_and_fill(res, estimator="L1")
     with pytest.raises(metaatt.MetaattError, match="side: unknown value 'up'"):
         metaatt.trim_and_fill(res, side="up")
-    with pytest.raises(metaatt.MetaattError, match="ilim: the observed outcome of row 1"):
-        metaatt.trim_and_fill(res, ilim=(-0.5, 0.5))
+    with pytest.raises(metaatt.MetaattError, match=r"ilim: the lower limit 0\.5 must be below"):
+        metaatt.trim_and_fill(res, ilim=(0.5, -0.5))
+    with pytest.raises(metaatt.MetaattError, match="ilim: expected two numbers"):
+        metaatt.trim_and_fill(res, ilim=0.5)
     with pytest.raises(metaatt.MetaattError, match="expected a fitted model"):
         metaatt.egger_test({"yi": [1, 2]})
     with pytest.raises(metaatt.MetaattError, match="steps: every cut-point must lie in"):

@@ -26,6 +26,11 @@ class RegressionLike:
         self.labels = tuple(f"Study {i + 1}" for i in range(len(yi)))
 
 
+# metafor reports the likelihood maximum its Fisher scoring reaches; metaatt reports the same
+# one and warns when a higher one exists (tests/test_likelihood_maximum.py checks the warning)
+pytestmark = pytest.mark.filterwarnings("ignore::metaatt.errors.MultimodalLikelihoodWarning")
+
+
 def model(case):
     data = FIXTURE["datasets"][case["dataset"]]
     test = METAFOR_TESTS[case["test"]]

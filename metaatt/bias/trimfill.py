@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -11,9 +12,9 @@ import pandas as pd
 
 from .._fit import fit_model
 from .._format import TextSummary, fmt
-from .._validate import check_choice, describe_row, first_bad
+from .._validate import check_choice
 from .._wls import Design
-from ..errors import ConvergenceWarning, MetaattError
+from ..errors import ConvergenceWarning, InfeasibleAssumptionWarning, MetaattError
 from ..results import PoolResult
 from ._common import ModelSpec, model_spec, require_intercept_only, require_studies
 from ._report import SYNTHETIC_BANNER, dataclass_dict, html_block
@@ -213,7 +214,9 @@ def trim_and_fill(
         Maximum number of trim-and-fill iterations.
     ilim
         ``(low, high)`` bounds that imputed outcomes may not exceed (for bounded measures
-        such as correlations); every observed outcome must lie within them.
+        such as correlations). As in metafor, when studies are filled every outcome of the
+        augmented data is held within the bounds, observed ones included; observed outcomes
+        outside them are named in an :class:`~metaatt.InfeasibleAssumptionWarning`.
 
     Returns
     -------
@@ -267,7 +270,7 @@ def trim_and_fill(
         side = check_choice(side, "side", SIDES)
     if not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
         raise MetaattError(f"maxiter: expected a positive integer, got {maxiter!r}")
-    bounds = _check_ilim(ilim, spec)
+    bounds = _check_ilim(ilim)
     require_studies(spec.k, 3, function)
     if side is None:
         side = choose_side(spec)
@@ -301,8 +304,12 @@ def trim_and_fill(
     p_k0 = 2.0 ** -(k0 + 1) if estimator == "R0" else float("nan")
 
     y_fill = sign * (2.0 * beta - y[k - k0 :])
-    if bounds is not None:
+    if bounds is not None and k0 > 0:  # (with nothing filled metafor returns the model as is)
         y_fill = np.clip(y_fill, bounds[0], bounds[1])
+        spec, message = _clip_observed(spec, bounds)
+        if message is not None:
+            warnings.warn(message, InfeasibleAssumptionWarning, stacklevel=2)
+            notes.append(message)
     v_fill = v[k - k0 :]
     w_fill = None if w is None else w[k - k0 :]
     labels = tuple(f"Filled {i + 1}" for i in range(k0))
@@ -320,7 +327,7 @@ def trim_and_fill(
     )
 
 
-def _check_ilim(ilim: Any, spec: ModelSpec) -> tuple[float, float] | None:
+def _check_ilim(ilim: Any) -> tuple[float, float] | None:
     if ilim is None:
         return None
     try:
@@ -329,14 +336,28 @@ def _check_ilim(ilim: Any, spec: ModelSpec) -> tuple[float, float] | None:
         raise MetaattError(f"ilim: expected two numbers (low, high), got {ilim!r}") from None
     if np.isnan(low) or np.isnan(high) or not low < high:
         raise MetaattError(f"ilim: the lower limit {low} must be below the upper limit {high}")
-    outside = (spec.yi < low) | (spec.yi > high)
-    if outside.any():
-        i = first_bad(outside)
-        raise MetaattError(
-            f"ilim: the observed outcome of {describe_row(i, spec.labels)} is {spec.yi[i]:g}, "
-            f"outside the limits [{low:g}, {high:g}]"
-        )
     return low, high
+
+
+def _clip_observed(spec: ModelSpec, bounds: tuple[float, float]) -> tuple[ModelSpec, str | None]:
+    """metafor's ``ilim`` rule: once studies are filled, every outcome of the augmented data,
+    observed ones included, is held within the limits. Returns the spec with clipped
+    outcomes and a message naming the observed outcomes that moved (None if none did)."""
+    low, high = bounds
+    outside = np.flatnonzero((spec.yi < low) | (spec.yi > high))
+    if outside.size == 0:
+        return spec, None
+    moved = ", ".join(f"{spec.labels[i]} ({spec.yi[i]:g})" for i in outside)
+    message = (
+        f"trim_and_fill: ilim = [{low:g}, {high:g}] is narrower than the observed outcomes; "
+        f"as in metafor, the augmented data hold them at the limits: {moved}"
+    )
+    clipped = np.clip(spec.yi, low, high)
+    data = None
+    if spec.data is not None:
+        data = spec.data.copy()
+        data["yi"] = clipped
+    return dataclasses.replace(spec, yi=clipped, data=data), message
 
 
 def _augmented_result(

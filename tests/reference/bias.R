@@ -180,8 +180,14 @@ for (name in names(datasets)) {
   out <- tf_one(name, d, "DL", "L0", test = "knha")
   if (!is.null(out)) trimfills[[length(trimfills) + 1]] <- out
 }
-for (il in list(c(-0.2, 1.1), c(-0.3, Inf))) {
+for (il in list(c(-0.2, 1.1), c(-0.3, Inf), c(0, 0.5))) {
   out <- tf_one("r02", datasets$r02, "EE", "L0", ilim = il)
+  if (!is.null(out)) trimfills[[length(trimfills) + 1]] <- out
+}
+# limits narrower than the observed outcomes: with studies filled, metafor holds every outcome
+# of the augmented data (observed ones too) within ilim; with none filled the model is returned
+for (sd in c("left", "right")) {
+  out <- tf_one("r03", datasets$r03, "REML", "R0", side = sd, ilim = c(0, 0.6))
   if (!is.null(out)) trimfills[[length(trimfills) + 1]] <- out
 }
 
