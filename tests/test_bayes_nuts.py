@@ -5,6 +5,7 @@ Kept cheap (2 chains, few draws, one core): the machine is shared. Datasets are 
 with a fixed seed (held-out inputs, not study results).
 """
 
+import json
 import warnings
 
 import numpy as np
@@ -116,6 +117,9 @@ def test_meta_regression_matches_weighted_least_squares_when_tau_is_pinned():
     assert "Bayesian meta-regression" in res.summary()
     assert list(res.to_frame().term) == list(res.names)
     assert res.density_frame(res.names[1]).density.max() > 0
+    as_dict = json.loads(json.dumps(res.to_dict()))  # plain values only
+    assert [row["term"] for row in as_dict["coef"]] == list(res.names)
+    assert "idata" not in as_dict and "X" not in as_dict
 
 
 def test_three_level_model_reduces_to_common_effect_when_variances_are_pinned():
@@ -143,6 +147,9 @@ def test_three_level_model_reduces_to_common_effect_when_variances_are_pinned():
     assert (frame.kind == "heading").sum() == 5 and (frame.kind == "subgroup").sum() == 5
     assert frame.attrs["variant"] == "bayes"
     assert "three-level" in res.summary()
+    as_dict = json.loads(json.dumps(res.to_dict()))  # plain values only
+    assert as_dict["mu"]["mean"] == pytest.approx(res.mu.mean)
+    assert "idata" not in as_dict and len(as_dict["study_effects"]) == 5
 
 
 def test_multilevel_needs_two_studies():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -13,7 +13,7 @@ from scipy import special
 from .._format import TextSummary, fmt, footer_lines, html_table, text_table
 from ..errors import MetaattError
 from .priors import Normal, TauPrior
-from .result import PosteriorSummary
+from .result import PosteriorSummary, plain_fields
 
 __all__ = ["BayesMultilevelResult"]
 
@@ -168,21 +168,8 @@ class BayesMultilevelResult(TextSummary):
         return frame
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name.startswith("_") or f.name in ("idata", "data"):
-                continue
-            if isinstance(value, PosteriorSummary | TauPrior | Normal):
-                value = value.to_dict()
-            elif isinstance(value, pd.DataFrame):
-                value = value.reset_index().to_dict(orient="records")
-            elif isinstance(value, np.ndarray):
-                value = value.tolist()
-            elif isinstance(value, tuple):
-                value = list(value)
-            out[f.name] = value
-        return out
+        """Every statistic as plain Python values (for JSON, lock files, reports)."""
+        return plain_fields(self, skip=("idata", "data"))
 
     def summary(self) -> str:
         pct = f"{100 * self.level:g}%"

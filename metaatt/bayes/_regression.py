@@ -7,7 +7,7 @@ Model: ``y_i ~ N(theta_i, v_i)``, ``theta_i = x_i' beta + tau z_i``, ``z_i ~ N(0
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ from ._moderators import moderator_matrix
 from ._pymc import check_sampler, diagnose, draws_of, import_pymc, sample, sampler_record
 from .pooling import DEFAULT_TAU_PRIOR, check_priors, theta_frame
 from .priors import Normal, TauPrior
-from .result import PosteriorSummary
+from .result import PosteriorSummary, plain_fields
 
 __all__ = ["BayesRegressionResult", "coefficient_table", "meta_regression"]
 
@@ -126,21 +126,8 @@ class BayesRegressionResult(TextSummary):
         return self.coef.reset_index()
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name in ("idata", "data", "X"):
-                continue
-            if isinstance(value, PosteriorSummary | TauPrior | Normal):
-                value = value.to_dict()
-            elif isinstance(value, pd.DataFrame):
-                value = value.reset_index().to_dict(orient="records")
-            elif isinstance(value, np.ndarray):
-                value = value.tolist()
-            elif isinstance(value, tuple):
-                value = list(value)
-            out[f.name] = value
-        return out
+        """Every statistic as plain Python values (for JSON, lock files, reports)."""
+        return plain_fields(self, skip=("idata", "data", "X"))
 
     def summary(self) -> str:
         pct = f"{100 * self.level:g}%"

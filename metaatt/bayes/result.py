@@ -245,21 +245,7 @@ class BayesPoolResult(TextSummary):
 
     def to_dict(self) -> dict[str, Any]:
         """Every statistic as plain Python values (for JSON, lock files, reports)."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name.startswith("_") or f.name in ("idata", "data"):
-                continue
-            if isinstance(value, PosteriorSummary | TauPrior | Normal):
-                value = value.to_dict()
-            elif isinstance(value, pd.DataFrame):
-                value = value.to_dict(orient="records")
-            elif isinstance(value, np.ndarray):
-                value = value.tolist()
-            elif isinstance(value, tuple):
-                value = list(value)
-            out[f.name] = value
-        return out
+        return plain_fields(self, skip=("idata", "data"), keep_index=False)
 
     # ------------------------------------------------------------------ printing
     def heterogeneity_text(self) -> str:
@@ -291,3 +277,27 @@ class BayesPoolResult(TextSummary):
         from ..plot import forest
 
         return forest(self, **kwargs)
+
+
+def plain_fields(result: Any, skip: tuple[str, ...], keep_index: bool = True) -> dict[str, Any]:
+    """The public fields of a Bayesian result as plain Python values (its ``to_dict``).
+
+    Summaries and priors give their own ``to_dict``; tables become lists of records (with
+    their index as a column when ``keep_index``), arrays and tuples lists. Fields in ``skip``
+    (InferenceData, the input table, design matrices) are left out.
+    """
+    out: dict[str, Any] = {}
+    for f in fields(result):
+        if f.name.startswith("_") or f.name in skip:
+            continue
+        value = getattr(result, f.name)
+        if isinstance(value, PosteriorSummary | TauPrior | Normal):
+            value = value.to_dict()
+        elif isinstance(value, pd.DataFrame):
+            value = (value.reset_index() if keep_index else value).to_dict(orient="records")
+        elif isinstance(value, np.ndarray):
+            value = value.tolist()
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[f.name] = value
+    return out
