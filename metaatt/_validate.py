@@ -24,6 +24,7 @@ from .errors import MetaattError
 __all__ = [
     "as_float_vector",
     "check_choice",
+    "check_fraction",
     "check_labels",
     "check_level",
     "check_magnitude",
@@ -182,13 +183,19 @@ def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
 
 def check_level(level: Any, name: str = "level") -> float:
     """A confidence level strictly between 0 and 1 (0.95, not 95)."""
+    return check_fraction(level, name, example=" (e.g. 0.95)")
+
+
+def check_fraction(value: Any, name: str, example: str = "") -> float:
+    """A number strictly between 0 and 1 (a level, an alpha, an acceptance rate), as a float;
+    ``example`` is added to the message (``" (e.g. 0.95)"``)."""
     try:
-        value = float(level)
+        number = float(value)
     except (TypeError, ValueError):
-        raise MetaattError(f"{name}: expected a number in (0, 1), got {level!r}") from None
-    if not 0.0 < value < 1.0:
-        raise MetaattError(f"{name}: must lie strictly between 0 and 1 (e.g. 0.95), got {level!r}")
-    return value
+        raise MetaattError(f"{name}: expected a number in (0, 1), got {value!r}") from None
+    if not 0.0 < number < 1.0:
+        raise MetaattError(f"{name}: must lie strictly between 0 and 1{example}, got {value!r}")
+    return number
 
 
 #: effect sizes and sampling variances outside these bounds overflow the weighted sums

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from scipy import special
 
+from ._validate import check_level, check_number
 from .errors import MetaattError
 
 __all__ = ["higgins_thompson_i2_interval"]
@@ -39,10 +41,10 @@ def higgins_thompson_i2_interval(q: float, k: int, level: float = 0.95) -> tuple
     >>> round(low, 2), round(high, 2)
     (0.0, 83.13)
     """
-    if k < 3:
-        raise MetaattError(f"k: the test-based I^2 interval needs k >= 3 studies, got {k}")
-    if not 0.0 < level < 1.0:
-        raise MetaattError(f"level: must lie strictly between 0 and 1, got {level!r}")
+    q = check_number(q, "q", low=0.0)
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 3:
+        raise MetaattError(f"k: the test-based I^2 interval needs k >= 3 studies, got {k!r}")
+    level = check_level(level)
     if q <= 0:
         return 0.0, 0.0
     df = k - 1

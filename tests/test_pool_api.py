@@ -253,3 +253,20 @@ def test_synthetic_data_are_labelled():
     assert res.synthetic
     assert "SYNTHETIC" in res.summary() and "SYNTHETIC" in res._repr_html_()
     assert res.forest_frame().attrs["synthetic"] is True
+
+
+def test_test_based_i2_interval_names_bad_input():
+    from metaatt.i2_interval import higgins_thompson_i2_interval
+
+    res = metaatt.pool([0.1, 0.5], [0.01, 0.02], method="DL")
+    with pytest.raises(metaatt.MetaattError, match=r"k: the test-based I\^2 interval needs k >= 3"):
+        res.i2_interval("test-based")
+    for args, message in [
+        (("12", 6), "q: expected a single number"),
+        ((float("nan"), 6), "q: expected a finite number"),
+        ((-1.0, 6), "q: must be >= 0"),
+        ((12.0, 6.5), "k: the test-based"),
+        ((12.0, 6, 95), r"level: must lie strictly between 0 and 1 \(e.g. 0.95\)"),
+    ]:
+        with pytest.raises(metaatt.MetaattError, match=message):
+            higgins_thompson_i2_interval(*args)

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validate import check_fraction
 from ..errors import MetaattError, SamplingWarning
 
 __all__ = ["INSTALL_HINT", "check_sampler", "diagnose", "import_pymc", "quiet_pytensor", "sample"]
@@ -61,14 +62,7 @@ def check_sampler(settings: dict[str, Any]) -> dict[str, Any]:
     if isinstance(tune, bool) or not isinstance(tune, int | np.integer) or tune < 0:
         raise MetaattError(f"tune: expected an integer >= 0, got {tune!r}")
     out["tune"] = int(tune)
-    accept = settings["target_accept"]
-    try:
-        accept = float(accept)
-    except (TypeError, ValueError):
-        raise MetaattError(f"target_accept: expected a number in (0, 1), got {accept!r}") from None
-    if not 0.0 < accept < 1.0:
-        raise MetaattError(f"target_accept: must lie strictly between 0 and 1, got {accept!r}")
-    out["target_accept"] = accept
+    out["target_accept"] = check_fraction(settings["target_accept"], "target_accept")
     seed = settings["random_seed"]
     if seed is not None and (
         isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0

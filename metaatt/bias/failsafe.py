@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import special
 
 from .._format import TextSummary, fmt, fmt_p
-from .._validate import check_choice
+from .._validate import check_choice, check_fraction
 from ..errors import MetaattError
 from ._common import model_spec, require_intercept_only
 from ._report import SYNTHETIC_BANNER, dataclass_dict, html_block
@@ -157,12 +157,7 @@ def fail_safe_n(
     spec = model_spec(result, function)
     require_intercept_only(spec, function)
     kind = check_choice(type, "type", TYPES)
-    try:
-        alpha = float(alpha)
-    except (TypeError, ValueError):
-        raise MetaattError(f"alpha: expected a number in (0, 1), got {alpha!r}") from None
-    if not 0.0 < alpha < 1.0:
-        raise MetaattError(f"alpha: must lie strictly between 0 and 1, got {alpha!r}")
+    alpha = check_fraction(alpha, "alpha")
     yi, vi, k = spec.yi, spec.vi, spec.k
     nan = float("nan")
     pval = meanes = goal = nan

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._format import TextSummary, fmt
-from .._validate import check_choice
+from .._validate import check_choice, check_fraction
 from ..errors import MetaattError
 from ._report import SYNTHETIC_BANNER, html_block, p_clause
 from .egger import MODELS, EggerTestResult, egger_test
@@ -176,12 +176,7 @@ def pet_peese(
     and Personality Science, 8, 581-591.
     """
     model = check_choice(model, "model", MODELS)
-    try:
-        alpha = float(alpha)
-    except (TypeError, ValueError):
-        raise MetaattError(f"alpha: expected a number in (0, 1), got {alpha!r}") from None
-    if not 0.0 < alpha < 1.0:
-        raise MetaattError(f"alpha: must lie strictly between 0 and 1, got {alpha!r}")
+    alpha = check_fraction(alpha, "alpha")
     pet = egger_test(result, model=model, predictor="sei", level=level)
     peese = egger_test(result, model=model, predictor="vi", level=level)
     if not np.isfinite(pet.estimate):
